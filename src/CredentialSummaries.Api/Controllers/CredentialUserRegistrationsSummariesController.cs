@@ -1,0 +1,77 @@
+using CredentialSummaries.Api.Graph;
+using CredentialSummaries.Api.Identity;
+using CredentialSummaries.Api.Model;
+using CredentialSummaries.Api.Persistence;
+using CredentialSummaries.Api.Validation;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.OData.Deltas;
+using Microsoft.AspNetCore.OData.Query;
+using Microsoft.AspNetCore.OData.Routing.Controllers;
+
+namespace CredentialSummaries.Api.Controllers;
+
+/// <summary>
+/// <c>…/tenantRelationships/managedTenants/credentialUserRegistrationsSummaries</c>: the two seed pages (Create,
+/// Update) plus list, get and delete. Errors, headers, annotations and tenant confinement live elsewhere, once.
+/// </summary>
+public sealed class CredentialUserRegistrationsSummariesController(SummaryStore store, TimeProvider clock) : ODataController
+{
+    [Authorize(Policy = GraphPermissions.ReadPolicy)]
+    [EnableQuery(PageSize = SummaryQueryLimits.PageSize, MaxTop = SummaryQueryLimits.MaxTop)]
+    public IQueryable<CredentialUserRegistrationsSummary> Get() => store.Query();
+
+    [Authorize(Policy = GraphPermissions.ReadPolicy)]
+    [EnableQuery]
+    public async Task<IActionResult> Get(string key, CancellationToken cancellationToken)
+    {
+        var summary = await store.FindAsync(key, cancellationToken);
+        return summary is null ? SummaryNotFound(key) : Ok(summary);
+    }
+
+    [Authorize(Policy = GraphPermissions.WritePolicy)]
+    public async Task<IActionResult> Post([FromBody] Delta<CredentialUserRegistrationsSummary> body, CancellationToken cancellationToken)
+    {
+        if (SummaryRules.ApplyCreate(body, clock.GetUtcNow().UtcDateTime, out var summary) is { } violation)
+        {
+            return InvalidBody(violation);
+        }
+
+        return await store.AddAsync(summary, cancellationToken) switch
+        {
+            AddOutcome.IdConflict => SummaryConflict($"A credentialUserRegistrationsSummary with id '{summary.Id}' already exists."),
+            AddOutcome.TenantIdConflict => Conflict(
+                $"A credentialUserRegistrationsSummary for tenantId '{summary.TenantId}' already exists; update it with PATCH instead."),
+            _ => EntityResult.Created(summary, summary.Id),
+        };
+    }
+
+    [Authorize(Policy = GraphPermissions.WritePolicy)]
+    public async Task<IActionResult> Patch(string key, [FromBody] Delta<CredentialUserRegistrationsSummary> body, CancellationToken cancellationToken)
+    {
+        var summary = await store.FindForUpdateAsync(key, cancellationToken);
+        if (summary is null)
+        {
+            return SummaryNotFound(key);
+        }
+
+        if (SummaryRules.ApplyUpdate(summary, body, clock.GetUtcNow().UtcDateTime) is { } violation)
+        {
+            return InvalidBody(violation);
+        }
+
+        await store.SaveAsync(cancellationToken);
+        return EntityResult.Updated(summary, summary.Id);
+    }
+
+    [Authorize(Policy = GraphPermissions.WritePolicy)]
+    public async Task<IActionResult> Delete(string key, CancellationToken cancellationToken) =>
+        await store.DeleteAsync(key, cancellationToken) ? NoContent() : SummaryNotFound(key);
+
+    private static GraphErrorResult SummaryNotFound(string key) =>
+        new(GraphError.NotFound($"No credentialUserRegistrationsSummary with id '{key}' was found."));
+
+    private static GraphErrorResult InvalidBody(RuleViolation violation) => new(GraphError.BadRequest(violation.Message));
+
+    private static GraphErrorResult SummaryConflict(string message) => new(GraphError.Conflict(message));
+}

@@ -1,0 +1,55 @@
+using CredentialSummaries.Api.Model;
+using Microsoft.OData.Edm;
+using Microsoft.OData.ModelBuilder;
+
+namespace CredentialSummaries.Api.Edm;
+
+/// <summary>
+/// The EDM the service publishes at <c>$metadata</c>: Graph's abstract <c>microsoft.graph.entity</c> and
+/// <c>microsoft.graph.managedTenants.credentialUserRegistrationsSummary</c> deriving from it, in one entity set.
+/// </summary>
+public static class GraphEdmModel
+{
+    public const string GraphNamespace = "microsoft.graph";
+    public const string Namespace = "microsoft.graph.managedTenants";
+    public const string ContainerName = "managedTenants";
+    public const string EntitySetName = "credentialUserRegistrationsSummaries";
+    public const string SummaryTypeName = "credentialUserRegistrationsSummary";
+    public const string SummaryFullTypeName = Namespace + "." + SummaryTypeName;
+
+    /// <summary>The service roots; both serve the same model and the same data, as Graph's v1.0 and beta do.</summary>
+    public static readonly IReadOnlyList<string> RoutePrefixes =
+    [
+        "v1.0/tenantRelationships/managedTenants",
+        "beta/tenantRelationships/managedTenants",
+    ];
+
+    public static IEdmModel Build()
+    {
+        var builder = new ODataConventionModelBuilder
+        {
+            Namespace = Namespace,
+            ContainerName = ContainerName,
+        };
+
+        var entity = builder.EntityType<Entity>();
+        entity.Namespace = GraphNamespace;
+        entity.Name = "entity";
+        entity.Abstract();
+        entity.HasKey(e => e.Id);
+
+        var summary = builder.EntitySet<CredentialUserRegistrationsSummary>(EntitySetName).EntityType;
+        summary.Namespace = Namespace;
+        summary.Name = SummaryTypeName;
+        summary.DerivesFrom<Entity>();
+        summary.Ignore(s => s.OwnerTenantId);
+        summary.Property(s => s.TenantId).IsRequired();
+        summary.Property(s => s.TenantDisplayName).IsRequired();
+
+        builder.EnableLowerCamelCase();
+
+        var model = builder.GetEdmModel();
+        model.MarkAsImmutable();
+        return model;
+    }
+}

@@ -1,0 +1,66 @@
+using CredentialSummaries.Api.Edm;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.OData;
+using Microsoft.AspNetCore.OData.Formatter.Serialization;
+
+namespace CredentialSummaries.Api.Graph;
+
+public static class GraphCompatibilityExtensions
+{
+    /// <summary>
+    /// MVC with OData for both service roots, built once at start-up: one EDM model, one set of options, the Graph
+    /// serializer and the filters that give every error Graph's shape.
+    /// </summary>
+    public static IHostApplicationBuilder AddGraphOData(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<GraphCompatibilityOptions>(builder.Configuration.GetSection(GraphCompatibilityOptions.Section));
+        builder.Services.AddExceptionHandler<GraphExceptionHandler>();
+        builder.Services.AddProblemDetails();
+
+        var model = GraphEdmModel.Build();
+        builder.Services.AddSingleton(model);
+        builder.Services
+            .AddControllers(options =>
+            {
+                options.ReturnHttpNotAcceptable = true;
+                // Without this, MVC treats the non-nullable Id as [Required] and refuses a POST that has no id.
+                options.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true;
+                options.Filters.Add<GraphJsonBodyFilter>();
+                options.Filters.Add<GraphRequestBodyFilter>();
+                options.Filters.Add<GraphErrorResultFilter>();
+            })
+            .AddOData(options =>
+            {
+                options.Select().Filter().OrderBy().Count().SetMaxTop(SummaryQueryLimits.MaxTop);
+                options.TimeZone = TimeZoneInfo.Utc;
+                options.RouteOptions.EnableKeyInParenthesis = true;
+                options.RouteOptions.EnableKeyAsSegment = true;
+                // The controller is PascalCase, the entity set Graph's camelCase.
+                options.RouteOptions.EnableControllerNameCaseInsensitive = true;
+                options.UrlKeyDelimiter = Microsoft.OData.ODataUrlKeyDelimiter.Slash;
+                foreach (var prefix in GraphEdmModel.RoutePrefixes)
+                {
+                    options.AddRouteComponents(prefix, model, services =>
+                        services.AddSingleton<ODataResourceSerializer, GraphTypeAnnotatingSerializer>());
+                }
+            });
+        return builder;
+    }
+
+    /// <summary>Request ids first, so that every later answer, errors included, carries them.</summary>
+    public static WebApplication UseGraphCompatibility(this WebApplication app)
+    {
+        app.UseMiddleware<GraphRequestIdMiddleware>();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(context => GraphError.ForStatus(context.HttpContext.Response.StatusCode, context.HttpContext.Request)
+            .WriteAsync(context.HttpContext));
+        app.UseMiddleware<RequestBodyLimitMiddleware>();
+        return app;
+    }
+}
+
+public static class SummaryQueryLimits
+{
+    public const int PageSize = 100;
+    public const int MaxTop = 999;
+}

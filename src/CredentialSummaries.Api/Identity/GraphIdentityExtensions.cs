@@ -1,0 +1,151 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Identity.Web;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace CredentialSummaries.Api.Identity;
+
+public static class GraphIdentityExtensions
+{
+    /// <summary>The default scheme: picks Entra ID or, in Development only, <c>dotnet user-jwts</c> per request.</summary>
+    public const string BearerScheme = JwtBearerDefaults.AuthenticationScheme;
+
+    /// <summary>Entra ID v1/v2 access tokens, validated by Microsoft.Identity.Web from the <c>AzureAd</c> section.</summary>
+    public const string EntraIdScheme = "AzureAd";
+
+    /// <summary>Tokens minted by the SDK's <c>dotnet user-jwts</c>; registered in the Development environment only.</summary>
+    public const string UserJwtsScheme = "DevelopmentUserJwts";
+
+    private const string UserJwtsIssuer = "dotnet-user-jwts";
+    private const string UserJwtsSection = "Authentication:Schemes:Bearer";
+
+    /// <summary>
+    /// Bearer authentication and the permission policies. There is no anonymous mode: outside Development a missing
+    /// <c>AzureAd</c> configuration stops start-up.
+    /// </summary>
+    public static IHostApplicationBuilder AddGraphIdentity(this IHostApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var isDevelopment = builder.Environment.IsDevelopment();
+        var azureAd = configuration.GetSection("AzureAd");
+        var entraConfigured = !string.IsNullOrWhiteSpace(azureAd["ClientId"]);
+        if (!isDevelopment)
+        {
+            RequireEntraConfiguration(azureAd);
+        }
+
+        var services = builder.Services;
+        services.AddHttpContextAccessor();
+        services.AddScoped<IOwnerTenantAccessor, HttpContextOwnerTenantAccessor>();
+
+        var authentication = services.AddAuthentication(BearerScheme);
+        authentication.AddPolicyScheme(BearerScheme, "Entra ID or development bearer token", options =>
+            options.ForwardDefaultSelector = context => SelectScheme(context, entraConfigured, isDevelopment));
+
+        if (entraConfigured)
+        {
+            authentication.AddMicrosoftIdentityWebApi(azureAd, EntraIdScheme);
+            // Permissions are judged by our policies, so a valid token without scp/roles is a 403, not a 401.
+            services.Configure<MicrosoftIdentityOptions>(EntraIdScheme, options => options.AllowWebApiToBeAuthorizedByACL = true);
+            services.PostConfigure<JwtBearerOptions>(EntraIdScheme, options => options.MapInboundClaims = false);
+        }
+
+        if (isDevelopment)
+        {
+            // REVIEW: done for development ease; never registered outside the Development environment.
+            authentication.AddJwtBearer(UserJwtsScheme, options => ConfigureUserJwts(options, configuration.GetSection(UserJwtsSection)));
+        }
+
+        services.AddRequiredScopeOrAppPermissionAuthorization();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, GraphAuthorizationResultHandler>();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(GraphPermissions.ReadPolicy, policy => policy
+                .RequireAuthenticatedUser()
+                .RequireClaim(GraphPermissions.TenantIdClaim)
+                .RequireScopeOrAppPermission(GraphPermissions.ReadScopes, GraphPermissions.ReadRoles))
+            .AddPolicy(GraphPermissions.WritePolicy, policy => policy
+                .RequireAuthenticatedUser()
+                .RequireClaim(GraphPermissions.TenantIdClaim)
+                .RequireScopeOrAppPermission(GraphPermissions.WriteScopes, GraphPermissions.WriteRoles));
+        return builder;
+    }
+
+    private static void RequireEntraConfiguration(IConfigurationSection azureAd)
+    {
+        string[] required = ["Instance", "TenantId", "ClientId"];
+        var missing = required.Where(key => string.IsNullOrWhiteSpace(azureAd[key])).ToArray();
+        if (missing.Length > 0)
+        {
+            throw new InvalidOperationException(
+                $"Configuration {string.Join(", ", missing.Select(key => $"'AzureAd:{key}'"))} is missing. Outside the Development " +
+                "environment the API accepts only Microsoft Entra ID tokens and has no anonymous mode: set AzureAd:Instance " +
+                "(https://login.microsoftonline.com/), AzureAd:TenantId ('organizations' for any customer tenant) and " +
+                "AzureAd:ClientId (the API's application id), for example as environment variables AzureAd__ClientId=… (see README).");
+        }
+    }
+
+    private static string SelectScheme(HttpContext context, bool entraConfigured, bool isDevelopment)
+    {
+        if (!isDevelopment)
+        {
+            return EntraIdScheme;
+        }
+
+        if (!entraConfigured)
+        {
+            return UserJwtsScheme;
+        }
+
+        var authorization = context.Request.Headers.Authorization.ToString();
+        const string prefix = "Bearer ";
+        if (authorization.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            var handler = new JsonWebTokenHandler();
+            var token = authorization[prefix.Length..].Trim();
+            if (handler.CanReadToken(token) && handler.ReadJsonWebToken(token).Issuer == UserJwtsIssuer)
+            {
+                return UserJwtsScheme;
+            }
+        }
+
+        return EntraIdScheme;
+    }
+
+    private static void ConfigureUserJwts(JwtBearerOptions options, IConfigurationSection section)
+    {
+        var issuer = section["ValidIssuer"] ?? UserJwtsIssuer;
+        options.MapInboundClaims = false;
+        options.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidIssuer = issuer,
+            ValidAudiences = section.GetSection("ValidAudiences").Get<string[]>() ?? [],
+            IssuerSigningKeys = section.GetSection("SigningKeys").GetChildren()
+                .Where(key => key["Issuer"] == issuer && !string.IsNullOrEmpty(key["Value"]))
+                .Select(key => new SymmetricSecurityKey(Convert.FromBase64String(key["Value"]!)) { KeyId = key["Id"] })
+                .ToArray(),
+        };
+        options.Events = new JwtBearerEvents
+        {
+            // user-jwts writes 'scope' and 'role'; Entra ID writes 'scp' and 'roles'. The policies read Entra's names.
+            OnTokenValidated = context =>
+            {
+                if (context.Principal?.Identity is ClaimsIdentity identity)
+                {
+                    foreach (var claim in identity.FindAll("scope").ToArray())
+                    {
+                        identity.AddClaim(new Claim("scp", claim.Value));
+                    }
+
+                    foreach (var claim in identity.FindAll("role").ToArray())
+                    {
+                        identity.AddClaim(new Claim("roles", claim.Value));
+                    }
+                }
+
+                return Task.CompletedTask;
+            },
+        };
+    }
+}

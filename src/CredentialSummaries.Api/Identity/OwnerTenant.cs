@@ -1,0 +1,21 @@
+using System.Security.Claims;
+
+namespace CredentialSummaries.Api.Identity;
+
+/// <summary>The managing tenant the current request acts for, from the token's <c>tid</c> claim.</summary>
+public interface IOwnerTenantAccessor
+{
+    /// <summary>The caller's tenant id as a lowercase GUID, or null when the request carries no usable <c>tid</c>.</summary>
+    string? OwnerTenantId { get; }
+}
+
+public sealed class HttpContextOwnerTenantAccessor(IHttpContextAccessor httpContextAccessor) : IOwnerTenantAccessor
+{
+    public string? OwnerTenantId => FromPrincipal(httpContextAccessor.HttpContext?.User);
+
+    public static string? FromPrincipal(ClaimsPrincipal? user)
+    {
+        var tid = user?.FindFirst(GraphPermissions.TenantIdClaim)?.Value;
+        return Guid.TryParse(tid, out var tenant) ? tenant.ToString("D") : null;
+    }
+}

@@ -1,0 +1,55 @@
+using CredentialSummaries.Api.Identity;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace CredentialSummaries.Api.Persistence;
+
+public static class PersistenceExtensions
+{
+    public const string ConnectionStringName = "Summaries";
+
+    /// <summary>
+    /// The summaries store on SQLite: a pooled context factory (contexts are reused across requests), handed to each
+    /// request already confined to the caller's tenant.
+    /// </summary>
+    public static IHostApplicationBuilder AddSummariesStore(this IHostApplicationBuilder builder)
+    {
+        var sqlite = builder.Configuration.GetSection(SqliteOptions.Section).Get<SqliteOptions>() ?? new SqliteOptions();
+        var connectionString = SqliteConnectionString(
+            builder.Configuration.GetConnectionString(ConnectionStringName), builder.Environment.ContentRootPath);
+
+        builder.Services.AddSingleton(sqlite);
+        builder.Services.AddPooledDbContextFactory<SqliteSummariesDbContext>(options => options
+            .UseSqlite(connectionString, sql => sql.MigrationsHistoryTable("__EFMigrationsHistory"))
+            .AddInterceptors(new SqliteConnectionSetup(sqlite)));
+        builder.Services.AddScoped<SummariesDbContext>(services =>
+        {
+            var context = services.GetRequiredService<IDbContextFactory<SqliteSummariesDbContext>>().CreateDbContext();
+            context.OwnerTenantId = services.GetRequiredService<IOwnerTenantAccessor>().OwnerTenantId;
+            return context;
+        });
+        builder.Services.AddScoped<SummaryStore>();
+        return builder;
+    }
+
+    /// <summary>Applies pending migrations before the first request (never EnsureCreated).</summary>
+    public static async Task MigrateSummariesStoreAsync(this WebApplication app)
+    {
+        var factory = app.Services.GetRequiredService<IDbContextFactory<SqliteSummariesDbContext>>();
+        await using var context = await factory.CreateDbContextAsync();
+        await context.Database.MigrateAsync();
+    }
+
+    /// <summary>A relative <c>Data Source</c> is taken from the content root, and its folder is created.</summary>
+    private static string SqliteConnectionString(string? configured, string contentRoot)
+    {
+        var builder = new SqliteConnectionStringBuilder(configured ?? "Data Source=credentialsummaries.db");
+        if (builder.DataSource != ":memory:" && builder.Mode != SqliteOpenMode.Memory && !string.IsNullOrEmpty(builder.DataSource))
+        {
+            builder.DataSource = Path.GetFullPath(builder.DataSource, contentRoot);
+            Directory.CreateDirectory(Path.GetDirectoryName(builder.DataSource)!);
+        }
+
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,27 @@
+using CredentialSummaries.Api.Model;
+using CredentialSummaries.Api.Persistence.EntityConfigurations;
+using Microsoft.EntityFrameworkCore;
+
+namespace CredentialSummaries.Api.Persistence;
+
+/// <summary>
+/// The provider-neutral store. Every query is confined to <see cref="OwnerTenantId"/> by a query filter, so a
+/// caller can never read, count, change or delete another managing tenant's rows; a context with no owner sees
+/// nothing. Each provider derives its own context so that it can keep its own migrations.
+/// </summary>
+public abstract class SummariesDbContext(DbContextOptions options) : DbContext(options)
+{
+    /// <summary>The managing tenant this context acts for; set when the context is handed to a request.</summary>
+    public string? OwnerTenantId { get; set; }
+
+    public DbSet<CredentialUserRegistrationsSummary> Summaries => Set<CredentialUserRegistrationsSummary>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfiguration(new CredentialUserRegistrationsSummaryConfiguration());
+        modelBuilder.Entity<CredentialUserRegistrationsSummary>().HasQueryFilter(s => s.OwnerTenantId == OwnerTenantId);
+    }
+}
+
+/// <summary>The embedded default: one SQLite file in WAL mode.</summary>
+public sealed class SqliteSummariesDbContext(DbContextOptions<SqliteSummariesDbContext> options) : SummariesDbContext(options);

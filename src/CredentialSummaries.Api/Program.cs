@@ -1,0 +1,23 @@
+using CredentialSummaries.Api.Graph;
+using CredentialSummaries.Api.Identity;
+using CredentialSummaries.Api.Persistence;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddSingleton(TimeProvider.System);
+builder.AddGraphOData();
+builder.AddGraphIdentity();
+builder.AddSummariesStore();
+
+var app = builder.Build();
+
+app.UseGraphCompatibility();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapControllers();
+
+await app.MigrateSummariesStoreAsync();
+await app.RunAsync();
+
+/// <summary>The entry point, public so that WebApplicationFactory can host it in tests.</summary>
+public partial class Program;
