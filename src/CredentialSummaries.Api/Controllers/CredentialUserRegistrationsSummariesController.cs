@@ -40,7 +40,7 @@ public sealed class CredentialUserRegistrationsSummariesController(SummaryStore 
         return await store.AddAsync(summary, cancellationToken) switch
         {
             AddOutcome.IdConflict => SummaryConflict($"A credentialUserRegistrationsSummary with id '{summary.Id}' already exists."),
-            AddOutcome.TenantIdConflict => Conflict(
+            AddOutcome.TenantIdConflict => SummaryConflict(
                 $"A credentialUserRegistrationsSummary for tenantId '{summary.TenantId}' already exists; update it with PATCH instead."),
             _ => EntityResult.Created(summary, summary.Id),
         };

@@ -23,7 +23,7 @@ public sealed class GraphAuthorizationResultHandler : IAuthorizationMiddlewareRe
             await defaultHandler.HandleAsync(next, context, policy, authorizeResult);
             if (!context.Response.HasStarted)
             {
-                await GraphError.Unauthorized(ChallengeMessage(context)).WriteAsync(context);
+                await GraphError.Unauthorized(await ChallengeMessageAsync(context)).WriteAsync(context);
             }
 
             return;
@@ -43,14 +43,15 @@ public sealed class GraphAuthorizationResultHandler : IAuthorizationMiddlewareRe
         await defaultHandler.HandleAsync(next, context, policy, authorizeResult);
     }
 
-    private static string ChallengeMessage(HttpContext context)
+    private static async Task<string> ChallengeMessageAsync(HttpContext context)
     {
         if (string.IsNullOrEmpty(context.Request.Headers.Authorization))
         {
             return "Access token is empty.";
         }
 
-        var failure = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure;
+        // The handler caches its result per request, so this does not validate the token a second time.
+        var failure = (await context.AuthenticateAsync()).Failure;
         return failure switch
         {
             SecurityTokenExpiredException or SecurityTokenNotYetValidException => "Access token has expired or is not yet valid.",

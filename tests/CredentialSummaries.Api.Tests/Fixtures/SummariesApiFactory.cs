@@ -1,0 +1,87 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Tokens;
+
+namespace CredentialSummaries.Api.Tests.Fixtures;
+
+/// <summary>
+/// The real API, hosted in memory, on its own SQLite file, trusting <see cref="TokenMinter"/>'s key as if it were
+/// Entra ID's. Tests share one host per class and keep out of each other's way by acting as their own tenant.
+/// </summary>
+public class SummariesApiFactory : WebApplicationFactory<Program>
+{
+    private readonly string directory = Path.Combine(Path.GetTempPath(), "credentialsummaries-tests", Guid.NewGuid().ToString("N"));
+
+    public string DatabasePath => Path.Combine(directory, "summaries.db");
+
+    protected virtual string EnvironmentName => "Testing";
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment(EnvironmentName);
+        builder.UseSetting("ConnectionStrings:Summaries", $"Data Source={DatabasePath}");
+        foreach (var (key, value) in Settings())
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureServices(services => services.PostConfigure<JwtBearerOptions>("AzureAd", TrustTestSigningKey));
+    }
+
+    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings() =>
+    [
+        new("AzureAd:Instance", "https://login.microsoftonline.com/"),
+        new("AzureAd:TenantId", "organizations"),
+        new("AzureAd:ClientId", TokenMinter.ClientId),
+    ];
+
+    /// <summary>Entra ID's keys and issuer, replaced by the test key; audience and lifetime stay validated.</summary>
+    private static void TrustTestSigningKey(JwtBearerOptions options)
+    {
+        var configuration = new OpenIdConnectConfiguration { Issuer = TokenMinter.IssuerFor("{tenantid}") };
+        configuration.SigningKeys.Add(TokenMinter.SigningKey);
+        options.Configuration = configuration;
+        options.ConfigurationManager = new StaticConfigurationManager<OpenIdConnectConfiguration>(configuration);
+        options.TokenValidationParameters.IssuerSigningKeyValidatorUsingConfiguration = null;
+        // The multi-tenant rule Identity.Web applies: the issuer is Entra's template with the token's own tid.
+        options.TokenValidationParameters.IssuerValidator = (issuer, token, _) =>
+        {
+            var tid = token is Microsoft.IdentityModel.JsonWebTokens.JsonWebToken jwt && jwt.TryGetPayloadValue("tid", out string value) ? value : null;
+            return tid is not null && issuer == TokenMinter.IssuerFor(tid)
+                ? issuer
+                : throw new SecurityTokenInvalidIssuerException("The issuer does not match the token's tenant.");
+        };
+    }
+
+    public HttpClient ClientFor(string? token)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        }
+
+        return client;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held by a pooled connection: the OS temp cleaner takes it.
+            }
+        }
+    }
+}

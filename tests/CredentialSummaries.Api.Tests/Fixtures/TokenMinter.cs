@@ -1,0 +1,97 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace CredentialSummaries.Api.Tests.Fixtures;
+
+/// <summary>
+/// Mints access tokens shaped like Entra ID's v2 tokens, signed with a local RSA key that the test host trusts in
+/// place of Entra's published keys.
+/// </summary>
+public sealed class TokenMinter
+{
+    public const string ClientId = "8b0f3c55-6d7a-4e2b-9c1d-2f3e4a5b6c7d";
+    /// <summary>Entra ID v2 access tokens carry the API's client id as their audience.</summary>
+    public const string Audience = ClientId;
+
+    private static readonly RsaSecurityKey SharedKey = new(RSA.Create(2048)) { KeyId = "test-signing-key" };
+
+    public static SecurityKey SigningKey => SharedKey;
+
+    public static string IssuerFor(string tenantId) => $"https://login.microsoftonline.com/{tenantId}/v2.0";
+
+    /// <summary>A delegated (user) token: <paramref name="scopes"/> become the space-separated <c>scp</c> claim.</summary>
+    public static string Delegated(string tenantId, params string[] scopes) =>
+        Mint(tenantId, new Dictionary<string, object> { ["scp"] = string.Join(' ', scopes) });
+
+    /// <summary>An application (client credentials) token: <paramref name="roles"/> become the <c>roles</c> claim.</summary>
+    public static string Application(string tenantId, params string[] roles) =>
+        Mint(tenantId, new Dictionary<string, object> { ["roles"] = roles });
+
+    public static string Mint(
+        string? tenantId,
+        IDictionary<string, object> claims,
+        string? audience = null,
+        DateTime? expires = null,
+        SecurityKey? key = null,
+        string? issuer = null)
+    {
+        var now = DateTime.UtcNow;
+        var allClaims = new Dictionary<string, object>(claims)
+        {
+            ["oid"] = Guid.NewGuid().ToString(),
+            ["azp"] = Guid.NewGuid().ToString(),
+            ["ver"] = "2.0",
+        };
+        if (tenantId is not null)
+        {
+            allClaims["tid"] = tenantId;
+        }
+
+        var descriptor = new SecurityTokenDescriptor
+        {
+            Issuer = issuer ?? IssuerFor(tenantId ?? Guid.Empty.ToString()),
+            Audience = audience ?? Audience,
+            IssuedAt = now.AddMinutes(-5),
+            NotBefore = now.AddMinutes(-5),
+            Expires = expires ?? now.AddHours(1),
+            Claims = allClaims,
+            Subject = new ClaimsIdentity([new Claim("sub", Guid.NewGuid().ToString())]),
+            SigningCredentials = new SigningCredentials(key ?? SharedKey, SecurityAlgorithms.RsaSha256),
+        };
+        return new JsonWebTokenHandler().CreateToken(descriptor);
+    }
+
+    /// <summary>A token as <c>dotnet user-jwts</c> writes it: HS256, issuer dotnet-user-jwts, 'scope' and 'role' claims.</summary>
+    public static string UserJwt(byte[] key, string audience, string? tenantId, string? scope = null, params string[] roles)
+    {
+        var claims = new Dictionary<string, object> { ["unique_name"] = "developer", ["sub"] = "developer" };
+        if (scope is not null)
+        {
+            claims["scope"] = scope;
+        }
+
+        if (roles.Length > 0)
+        {
+            claims["role"] = roles;
+        }
+
+        if (tenantId is not null)
+        {
+            claims["tid"] = tenantId;
+        }
+
+        var now = DateTime.UtcNow;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "dotnet-user-jwts",
+            Audience = audience,
+            NotBefore = now.AddMinutes(-1),
+            IssuedAt = now.AddMinutes(-1),
+            Expires = now.AddHours(1),
+            Claims = claims,
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key), SecurityAlgorithms.HmacSha256),
+        });
+    }
+}
