@@ -65,19 +65,23 @@ public static partial class SummaryRules
     public static RuleViolation? ApplyUpdate(
         CredentialUserRegistrationsSummary stored, Delta<CredentialUserRegistrationsSummary> body, DateTime utcNow)
     {
-        if (body.TryGetPropertyValue(nameof(Entity.Id), out var id) && !string.Equals(id as string, stored.Id, StringComparison.Ordinal))
+        // TryGetPropertyValue answers for unsent properties too (with the default), so ask what was sent first.
+        var sent = body.GetChangedPropertyNames().ToHashSet(StringComparer.Ordinal);
+        if (sent.Contains(nameof(Entity.Id)) && body.TryGetPropertyValue(nameof(Entity.Id), out var id)
+            && !string.Equals(id as string, stored.Id, StringComparison.Ordinal))
         {
             return new("id", $"Property 'id' cannot be changed; this summary's id is '{stored.Id}'.");
         }
 
-        if (body.TryGetPropertyValue(nameof(CredentialUserRegistrationsSummary.TenantId), out var tenantId)
+        if (sent.Contains(nameof(CredentialUserRegistrationsSummary.TenantId))
+            && body.TryGetPropertyValue(nameof(CredentialUserRegistrationsSummary.TenantId), out var tenantId)
             && NormalizeGuid(tenantId as string) != stored.TenantId)
         {
             return new("tenantId", $"Property 'tenantId' cannot be changed; this summary's tenantId is '{stored.TenantId}'.");
         }
 
         body.Patch(stored);
-        if (!body.GetChangedPropertyNames().Contains(nameof(CredentialUserRegistrationsSummary.LastRefreshedDateTime)))
+        if (!sent.Contains(nameof(CredentialUserRegistrationsSummary.LastRefreshedDateTime)))
         {
             stored.LastRefreshedDateTime = utcNow;
         }
