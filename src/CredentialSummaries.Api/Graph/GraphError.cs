@@ -49,6 +49,24 @@ public sealed record GraphError(int StatusCode, string Code, string Message)
         _ => new(statusCode, "BadRequest", "The request could not be processed."),
     };
 
+    /// <summary>
+    /// The injected clock's time, or the system's when that clock is the fault being reported: writing an error
+    /// must not throw, or the exception handler gives up and the client gets no Graph error at all.
+    /// </summary>
+    private static DateTimeOffset ErrorDate(HttpContext context)
+    {
+        try
+        {
+            return context.RequestServices.GetService<TimeProvider>()?.GetUtcNow() ?? DateTimeOffset.UtcNow;
+        }
+#pragma warning disable CA1031 // Any failure of the clock falls back to the system clock.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return DateTimeOffset.UtcNow;
+        }
+    }
+
     private static string LastSegment(HttpRequest request)
     {
         var path = request.Path.Value ?? string.Empty;
@@ -71,7 +89,7 @@ public sealed record GraphError(int StatusCode, string Code, string Message)
         }
 
         var ids = GraphRequestIds.Of(context);
-        var now = context.RequestServices.GetService<TimeProvider>()?.GetUtcNow() ?? DateTimeOffset.UtcNow;
+        var now = ErrorDate(context);
 
         await using var writer = new Utf8JsonWriter(response.Body, WriterOptions);
         writer.WriteStartObject();

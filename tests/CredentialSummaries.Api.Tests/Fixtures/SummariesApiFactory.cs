@@ -14,9 +14,36 @@ namespace CredentialSummaries.Api.Tests.Fixtures;
 /// </summary>
 public class SummariesApiFactory : WebApplicationFactory<Program>
 {
-    private readonly string directory = Path.Combine(Path.GetTempPath(), "credentialsummaries-tests", Guid.NewGuid().ToString("N"));
+    private readonly string directory;
+    private readonly bool ownsDatabase;
 
-    public string DatabasePath => Path.Combine(directory, "summaries.db");
+    /// <summary>A host on a database file of its own, deleted when the factory is disposed.</summary>
+    public SummariesApiFactory()
+        : this(NewDatabasePath(), ownsDatabase: true)
+    {
+    }
+
+    /// <summary>
+    /// A host on <paramref name="databasePath"/>, which outlives it: disposing the factory keeps the file, so that a
+    /// later host can open the same database. The caller deletes it.
+    /// </summary>
+    protected SummariesApiFactory(string databasePath)
+        : this(databasePath, ownsDatabase: false)
+    {
+    }
+
+    private SummariesApiFactory(string databasePath, bool ownsDatabase)
+    {
+        DatabasePath = Path.GetFullPath(databasePath);
+        directory = Path.GetDirectoryName(DatabasePath)!;
+        this.ownsDatabase = ownsDatabase;
+    }
+
+    public string DatabasePath { get; }
+
+    /// <summary>A path for a database file in a fresh temporary folder of its own.</summary>
+    public static string NewDatabasePath() =>
+        Path.Combine(Path.GetTempPath(), "credentialsummaries-tests", Guid.NewGuid().ToString("N"), "summaries.db");
 
     protected virtual string EnvironmentName => "Testing";
 
@@ -74,6 +101,11 @@ public class SummariesApiFactory : WebApplicationFactory<Program>
         if (disposing)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (!ownsDatabase)
+            {
+                return;
+            }
+
             try
             {
                 Directory.Delete(directory, recursive: true);
