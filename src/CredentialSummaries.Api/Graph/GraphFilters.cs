@@ -122,7 +122,8 @@ public sealed class GraphErrorResultFilter : IAlwaysRunResultFilter
     {
         var message = value switch
         {
-            SerializableError error => error.TryGetValue("Message", out var m) && m is string s ? s : null,
+            // OData query validation: name the option that failed.
+            SerializableError error => error.TryGetValue("Message", out var m) && m is string s ? QueryOptionDiagnostics.Explain(request, s) : null,
             ODataError error => error.Message,
             ProblemDetails problem => problem.Detail ?? problem.Title,
             string text => text,
