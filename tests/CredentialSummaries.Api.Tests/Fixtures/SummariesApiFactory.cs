@@ -74,14 +74,30 @@ public class SummariesApiFactory : WebApplicationFactory<Program>
         options.Configuration = configuration;
         options.ConfigurationManager = new StaticConfigurationManager<OpenIdConnectConfiguration>(configuration);
         options.TokenValidationParameters.IssuerSigningKeyValidatorUsingConfiguration = null;
-        // The multi-tenant rule Identity.Web applies: the issuer is Entra's template with the token's own tid.
+        // The multi-tenant rule Identity.Web's AadIssuerValidator applies: the issuer is Entra's template with the
+        // token's tenant, taken from 'tid', else 'tenantId', else the tenant segment of 'iss' itself.
         options.TokenValidationParameters.IssuerValidator = (issuer, token, _) =>
         {
-            var tid = token is Microsoft.IdentityModel.JsonWebTokens.JsonWebToken jwt && jwt.TryGetPayloadValue("tid", out string value) ? value : null;
-            return tid is not null && issuer == TokenMinter.IssuerFor(tid)
+            var tenant = TenantOf(token);
+            return !string.IsNullOrEmpty(tenant) && issuer == TokenMinter.IssuerFor(tenant)
                 ? issuer
                 : throw new SecurityTokenInvalidIssuerException("The issuer does not match the token's tenant.");
         };
+    }
+
+    private static string? TenantOf(SecurityToken token)
+    {
+        if (token is not Microsoft.IdentityModel.JsonWebTokens.JsonWebToken jwt)
+        {
+            return null;
+        }
+
+        if (jwt.TryGetPayloadValue("tid", out string tid) || jwt.TryGetPayloadValue("tenantId", out tid))
+        {
+            return tid;
+        }
+
+        return Uri.TryCreate(jwt.Issuer, UriKind.Absolute, out var iss) && iss.Segments.Length == 3 ? iss.Segments[1].TrimEnd('/') : null;
     }
 
     public HttpClient ClientFor(string? token)

@@ -38,6 +38,8 @@ public sealed class TokenMinter
         string? issuer = null)
     {
         var now = DateTime.UtcNow;
+        // An expiry in the past gets an issue time before it, so the token is expired rather than malformed.
+        var issued = expires is { } expiry && expiry <= now ? expiry.AddHours(-1) : now.AddMinutes(-5);
         var allClaims = new Dictionary<string, object>(claims)
         {
             ["oid"] = Guid.NewGuid().ToString(),
@@ -53,8 +55,8 @@ public sealed class TokenMinter
         {
             Issuer = issuer ?? IssuerFor(tenantId ?? Guid.Empty.ToString()),
             Audience = audience ?? Audience,
-            IssuedAt = now.AddMinutes(-5),
-            NotBefore = now.AddMinutes(-5),
+            IssuedAt = issued,
+            NotBefore = issued,
             Expires = expires ?? now.AddHours(1),
             Claims = allClaims,
             Subject = new ClaimsIdentity([new Claim("sub", Guid.NewGuid().ToString())]),
