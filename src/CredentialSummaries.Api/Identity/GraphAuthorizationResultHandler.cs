@@ -1,7 +1,6 @@
 using CredentialSummaries.Api.Graph;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Authorization.Infrastructure;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Identity.Web;
 using Microsoft.IdentityModel.Tokens;
@@ -65,9 +64,9 @@ public sealed class GraphAuthorizationResultHandler : IAuthorizationMiddlewareRe
     private static string ForbiddenMessage(AuthorizationFailure? failure)
     {
         var failed = failure?.FailedRequirements.ToArray() ?? [];
-        if (failed.OfType<ClaimsAuthorizationRequirement>().Any(r => r.ClaimType == GraphPermissions.TenantIdClaim))
+        if (failed.OfType<OwnerTenantRequirement>().Any())
         {
-            return "The access token has no 'tid' claim, so the calling tenant cannot be identified.";
+            return "The access token has no 'tid' claim holding a tenant id (GUID), so the calling tenant cannot be identified.";
         }
 
         var permission = failed.OfType<ScopeOrAppPermissionAuthorizationRequirement>().FirstOrDefault();

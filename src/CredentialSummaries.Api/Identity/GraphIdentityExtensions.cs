@@ -63,11 +63,11 @@ public static class GraphIdentityExtensions
         services.AddAuthorizationBuilder()
             .AddPolicy(GraphPermissions.ReadPolicy, policy => policy
                 .RequireAuthenticatedUser()
-                .RequireClaim(GraphPermissions.TenantIdClaim)
+                .AddRequirements(new OwnerTenantRequirement())
                 .RequireScopeOrAppPermission(GraphPermissions.ReadScopes, GraphPermissions.ReadRoles))
             .AddPolicy(GraphPermissions.WritePolicy, policy => policy
                 .RequireAuthenticatedUser()
-                .RequireClaim(GraphPermissions.TenantIdClaim)
+                .AddRequirements(new OwnerTenantRequirement())
                 .RequireScopeOrAppPermission(GraphPermissions.WriteScopes, GraphPermissions.WriteRoles));
         return builder;
     }

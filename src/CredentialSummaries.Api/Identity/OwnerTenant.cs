@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authorization;
 
 namespace CredentialSummaries.Api.Identity;
 
@@ -17,5 +18,22 @@ public sealed class HttpContextOwnerTenantAccessor(IHttpContextAccessor httpCont
     {
         var tid = user?.FindFirst(GraphPermissions.TenantIdClaim)?.Value;
         return Guid.TryParse(tid, out var tenant) ? tenant.ToString("D") : null;
+    }
+}
+
+/// <summary>
+/// The caller's token names its tenant: a <c>tid</c> claim holding a GUID. Without one the request has no owner, so it
+/// is refused (403) before it reaches the store.
+/// </summary>
+public sealed class OwnerTenantRequirement : AuthorizationHandler<OwnerTenantRequirement>, IAuthorizationRequirement
+{
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, OwnerTenantRequirement requirement)
+    {
+        if (HttpContextOwnerTenantAccessor.FromPrincipal(context.User) is not null)
+        {
+            context.Succeed(requirement);
+        }
+
+        return Task.CompletedTask;
     }
 }

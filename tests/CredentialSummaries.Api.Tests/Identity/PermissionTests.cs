@@ -201,6 +201,23 @@ public sealed class PermissionTests(SummariesApiFactory factory) : IClassFixture
     }
 
     [Theory]
+    [InlineData("GET", "contoso")]
+    [InlineData("POST", "contoso")]
+    [InlineData("POST", "4f6a8b2c-0000-4000-8000")]
+    public async Task A_token_whose_tid_is_not_a_tenant_guid_returns_403_naming_tid_instead_of_failing(string method, string tid)
+    {
+        // The issuer names the same tenant, so the token validates; it just has no owner the store can use.
+        var caller = tenant.With(TokenMinter.Mint(tid, new Dictionary<string, object> { ["scp"] = GraphApi.ReadWrite }));
+
+        using var response = method == "GET"
+            ? await caller.GetAsync(GraphApi.Summaries)
+            : await caller.PostAsync(GraphApi.Summaries, GraphApi.SeedBody());
+
+        await response.ShouldBeGraphErrorAsync(HttpStatusCode.Forbidden, "Authorization_RequestDenied", "'tid'", "GUID");
+        await ShouldHaveCountAsync(0);
+    }
+
+    [Theory]
     [InlineData("GET", GraphApi.Summaries)]
     [InlineData("GET", GraphApi.Summaries + "/$count")]
     [InlineData("GET", GraphApi.Summaries + "/any-id")]
