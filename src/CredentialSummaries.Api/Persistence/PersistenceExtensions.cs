@@ -1,6 +1,7 @@
 using CredentialSummaries.Api.Identity;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace CredentialSummaries.Api.Persistence;
 
@@ -21,7 +22,12 @@ public static class PersistenceExtensions
         builder.Services.AddSingleton(sqlite);
         builder.Services.AddPooledDbContextFactory<SqliteSummariesDbContext>(options => options
             .UseSqlite(connectionString, sql => sql.MigrationsHistoryTable("__EFMigrationsHistory"))
-            .AddInterceptors(new SqliteConnectionSetup(sqlite)));
+            .AddInterceptors(new SqliteConnectionSetup(sqlite))
+            // A unique-key violation is an expected 409, not a fault: keep EF from logging it as an error with a stack
+            // trace. Failures nobody handles still reach GraphExceptionHandler, which logs them with the request-id.
+            .ConfigureWarnings(warnings => warnings.Log(
+                (CoreEventId.SaveChangesFailed, LogLevel.Debug),
+                (RelationalEventId.CommandError, LogLevel.Debug))));
         builder.Services.AddScoped<SummariesDbContext>(services =>
         {
             var context = services.GetRequiredService<IDbContextFactory<SqliteSummariesDbContext>>().CreateDbContext();

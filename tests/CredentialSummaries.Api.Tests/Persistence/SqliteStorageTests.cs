@@ -204,6 +204,21 @@ public sealed class SqliteStorageTests(SummariesApiFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async Task A_conflicting_create_is_answered_409_without_an_error_in_the_log()
+    {
+        using var capturing = new LogCapturingFactory();
+        var owner = new TestTenant(capturing);
+        var body = GraphApi.SeedBody();
+        await owner.Writer.CreateAsync(body);
+        capturing.Entries.Clear();
+
+        using var response = await owner.Writer.PostAsync(GraphApi.Summaries, body);
+
+        await response.ShouldBeGraphErrorAsync(HttpStatusCode.Conflict, "Conflict");
+        capturing.Entries.Where(e => e.Level >= LogLevel.Warning).Should().BeEmpty("a 409 is the expected answer, not a fault");
+    }
+
+    [Fact]
     public async Task Every_query_option_of_a_list_runs_in_sql_confined_to_the_owner()
     {
         using var capturing = new SqlCapturingFactory();
@@ -215,7 +230,7 @@ public sealed class SqliteStorageTests(SummariesApiFactory factory) : IClassFixt
             await owner.Writer.CreateAsync(new { tenantId = tenantIds[name], tenantDisplayName = $"Tenant {name}", totalUserCount = total });
         }
 
-        capturing.Commands.Clear();
+        capturing.Entries.Clear();
 
         using var response = await owner.Reader.GetAsync(
             $"{GraphApi.Summaries}?$filter=totalUserCount gt 5&$orderby=tenantDisplayName&$top=3&$skip=1&$select=tenantId&$count=true");
@@ -404,54 +419,18 @@ public sealed class SqliteStorageTests(SummariesApiFactory factory) : IClassFixt
     }
 
     /// <summary>The real app with EF's command log turned on and captured.</summary>
-    private sealed class SqlCapturingFactory : SummariesApiFactory
+    private sealed class SqlCapturingFactory : LogCapturingFactory
     {
-        public ConcurrentQueue<string> Commands { get; } = new();
+        private const string CommandCategory = "Microsoft.EntityFrameworkCore.Database.Command";
+        private const int CommandExecutedEventId = 20101;
+
+        public IEnumerable<string> Commands =>
+            Entries.Where(e => e.Category == CommandCategory && e.EventId == CommandExecutedEventId).Select(e => e.Message);
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
             builder.UseSetting("Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command", "Information");
-            builder.ConfigureLogging(logging => logging.AddProvider(new CommandLoggerProvider(Commands)));
-        }
-    }
-
-    private sealed class CommandLoggerProvider(ConcurrentQueue<string> commands) : ILoggerProvider, ILogger
-    {
-        private const string CommandCategory = "Microsoft.EntityFrameworkCore.Database.Command";
-        private const int CommandExecutedEventId = 20101;
-
-        public ILogger CreateLogger(string categoryName) => categoryName == CommandCategory ? this : NullLogger.Instance;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (eventId.Id == CommandExecutedEventId)
-            {
-                commands.Enqueue(formatter(state, exception));
-            }
-        }
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class NullLogger : ILogger
-    {
-        public static readonly NullLogger Instance = new();
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => false;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
         }
     }
 }
