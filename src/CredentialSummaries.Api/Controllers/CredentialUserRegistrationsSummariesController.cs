@@ -26,7 +26,13 @@ public sealed class CredentialUserRegistrationsSummariesController(SummaryStore 
     public async Task<IActionResult> Get(string key, CancellationToken cancellationToken)
     {
         var summary = await store.FindAsync(key, cancellationToken);
-        return summary is null ? SummaryNotFound(key) : Ok(summary);
+        if (summary is null)
+        {
+            return SummaryNotFound(key);
+        }
+
+        Response.Headers.ETag = EntityTags.Format(summary.ConcurrencyStamp);
+        return EntityTags.IfNoneMatchHits(Request, summary.ConcurrencyStamp) ? StatusCode(StatusCodes.Status304NotModified) : Ok(summary);
     }
 
     [Authorize(Policy = GraphPermissions.WritePolicy)]
@@ -42,17 +48,23 @@ public sealed class CredentialUserRegistrationsSummariesController(SummaryStore 
             AddOutcome.IdConflict => SummaryConflict($"A credentialUserRegistrationsSummary with id '{summary.Id}' already exists."),
             AddOutcome.TenantIdConflict => SummaryConflict(
                 $"A credentialUserRegistrationsSummary for tenantId '{summary.TenantId}' already exists; update it with PATCH instead."),
-            _ => EntityResult.Created(summary, summary.Id),
+            _ => EntityResult.Created(summary, summary.Id, summary.ConcurrencyStamp),
         };
     }
 
     [Authorize(Policy = GraphPermissions.WritePolicy)]
     public async Task<IActionResult> Patch(string key, [FromBody] Delta<CredentialUserRegistrationsSummary> body, CancellationToken cancellationToken)
     {
+        await using var write = await store.BeginWriteAsync(cancellationToken);
         var summary = await store.FindForUpdateAsync(key, cancellationToken);
         if (summary is null)
         {
             return SummaryNotFound(key);
+        }
+
+        if (!EntityTags.IfMatchAllows(Request, summary.ConcurrencyStamp))
+        {
+            return new GraphErrorResult(EntityTags.PreconditionFailed(key));
         }
 
         if (SummaryRules.ApplyUpdate(summary, body, clock.GetUtcNow().UtcDateTime) is { } violation)
@@ -61,12 +73,18 @@ public sealed class CredentialUserRegistrationsSummariesController(SummaryStore 
         }
 
         await store.SaveAsync(cancellationToken);
-        return EntityResult.Updated(summary, summary.Id);
+        await write.CommitAsync(cancellationToken);
+        return EntityResult.Updated(summary, summary.Id, summary.ConcurrencyStamp);
     }
 
     [Authorize(Policy = GraphPermissions.WritePolicy)]
     public async Task<IActionResult> Delete(string key, CancellationToken cancellationToken) =>
-        await store.DeleteAsync(key, cancellationToken) ? NoContent() : SummaryNotFound(key);
+        await store.DeleteAsync(key, EntityTags.IfMatchValues(Request), cancellationToken) switch
+        {
+            DeleteOutcome.Deleted => NoContent(),
+            DeleteOutcome.PreconditionFailed => new GraphErrorResult(EntityTags.PreconditionFailed(key)),
+            _ => SummaryNotFound(key),
+        };
 
     private static GraphErrorResult SummaryNotFound(string key) =>
         new(GraphError.NotFound($"No credentialUserRegistrationsSummary with id '{key}' was found."));

@@ -43,6 +43,7 @@ public static class GraphEdmModel
         summary.Name = SummaryTypeName;
         summary.DerivesFrom<Entity>();
         summary.Ignore(s => s.OwnerTenantId);
+        summary.Ignore(s => s.ConcurrencyStamp);
         summary.Property(s => s.TenantId).IsRequired();
         summary.Property(s => s.TenantDisplayName).IsRequired();
 

@@ -5,21 +5,24 @@ using Microsoft.AspNetCore.OData.Extensions;
 namespace CredentialSummaries.Api.Graph;
 
 /// <summary>
-/// Answers for a created or updated entity that honour <c>Prefer: return=minimal|representation</c> and write
+/// Answers for a created or updated entity, with its <c>ETag</c>, that honour <c>Prefer: return=minimal|representation</c> and write
 /// links in Graph's key-as-segment form (<c>…/credentialUserRegistrationsSummaries/{id}</c>); the links OData's own
 /// results write use <c>('{id}')</c>.
 /// </summary>
-public sealed class EntityResult(object entity, string id, int statusCode, bool writeLocation) : IActionResult
+public sealed class EntityResult(object entity, string id, string concurrencyStamp, int statusCode, bool writeLocation) : IActionResult
 {
-    public static EntityResult Created(object entity, string id) => new(entity, id, StatusCodes.Status201Created, writeLocation: true);
+    public static EntityResult Created(object entity, string id, string concurrencyStamp) =>
+        new(entity, id, concurrencyStamp, StatusCodes.Status201Created, writeLocation: true);
 
-    public static EntityResult Updated(object entity, string id) => new(entity, id, StatusCodes.Status200OK, writeLocation: false);
+    public static EntityResult Updated(object entity, string id, string concurrencyStamp) =>
+        new(entity, id, concurrencyStamp, StatusCodes.Status200OK, writeLocation: false);
 
     public async Task ExecuteResultAsync(ActionContext context)
     {
         var request = context.HttpContext.Request;
         var response = context.HttpContext.Response;
         var link = EntityLink(request, id);
+        response.Headers.ETag = EntityTags.Format(concurrencyStamp);
         if (writeLocation)
         {
             response.Headers.Location = link;

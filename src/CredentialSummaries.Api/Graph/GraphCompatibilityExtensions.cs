@@ -2,6 +2,7 @@ using CredentialSummaries.Api.Edm;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OData;
 using Microsoft.AspNetCore.OData.Formatter.Serialization;
+using Microsoft.AspNetCore.OData.Query.Expressions;
 
 namespace CredentialSummaries.Api.Graph;
 
@@ -40,8 +41,9 @@ public static class GraphCompatibilityExtensions
                 options.UrlKeyDelimiter = Microsoft.OData.ODataUrlKeyDelimiter.Slash;
                 foreach (var prefix in GraphEdmModel.RoutePrefixes)
                 {
-                    options.AddRouteComponents(prefix, model, services =>
-                        services.AddSingleton<ODataResourceSerializer, GraphTypeAnnotatingSerializer>());
+                    options.AddRouteComponents(prefix, model, services => services
+                        .AddSingleton<ODataResourceSerializer, GraphTypeAnnotatingSerializer>()
+                        .AddSingleton<ISelectExpandBinder, ConcurrencyStampSelectBinder>());
                 }
             });
         return builder;

@@ -1,3 +1,4 @@
+using CredentialSummaries.Api.Model;
 using Microsoft.AspNetCore.OData.Formatter;
 using Microsoft.AspNetCore.OData.Formatter.Serialization;
 using Microsoft.OData;
@@ -6,7 +7,7 @@ using Microsoft.OData.Edm;
 namespace CredentialSummaries.Api.Graph;
 
 /// <summary>
-/// Writes <c>@odata.type</c> on every entity, as Graph does. ODataLib would write it only where the instance type
+/// Writes <c>@odata.type</c> (and <c>@odata.etag</c>) on every entity, as Graph does. ODataLib would write it only where the instance type
 /// differs from the entity set's type; Graph clients (and their generated deserializers) rely on it always.
 /// </summary>
 public sealed class GraphTypeAnnotatingSerializer(IODataSerializerProvider serializerProvider)
@@ -19,8 +20,19 @@ public sealed class GraphTypeAnnotatingSerializer(IODataSerializerProvider seria
         if (resource is not null && resourceContext.StructuredType is IEdmEntityType entityType)
         {
             resource.TypeAnnotation = new ODataTypeAnnotation(entityType.FullTypeName());
+            if (ConcurrencyStampOf(resourceContext) is { } stamp)
+            {
+                resource.ETag = EntityTags.Format(stamp);
+            }
         }
 
         return resource!;
     }
+
+    // A $select projection carries the stamp in its property container (ConcurrencyStampSelectBinder); a whole
+    // entity carries it on the instance.
+    private static string? ConcurrencyStampOf(ResourceContext resourceContext) =>
+        resourceContext.EdmObject.TryGetPropertyValue(ConcurrencyStampSelectBinder.StampName, out var value) && value is string stamp
+            ? stamp
+            : (resourceContext.ResourceInstance as CredentialUserRegistrationsSummary)?.ConcurrencyStamp;
 }

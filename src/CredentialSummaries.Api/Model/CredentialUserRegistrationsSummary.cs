@@ -36,4 +36,12 @@ public sealed class CredentialUserRegistrationsSummary : Entity
     /// declares <c>Edm.DateTimeOffset</c> and OData writes it with <c>Z</c> (ODataOptions.TimeZone is UTC).
     /// </summary>
     public DateTime LastRefreshedDateTime { get; set; }
+
+    /// <summary>
+    /// Changed by every write; the entity's ETag (<c>@odata.etag</c>, <c>ETag</c>) and the optimistic-concurrency check
+    /// of <c>If-Match</c>. Never part of the EDM, so <c>$metadata</c> keeps Graph's properties only.
+    /// </summary>
+    public string ConcurrencyStamp { get; set; } = NewConcurrencyStamp();
+
+    public static string NewConcurrencyStamp() => Guid.NewGuid().ToString("N");
 }

@@ -16,6 +16,19 @@ public abstract class SummariesDbContext(DbContextOptions options) : DbContext(o
 
     public DbSet<CredentialUserRegistrationsSummary> Summaries => Set<CredentialUserRegistrationsSummary>();
 
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        foreach (var entry in ChangeTracker.Entries<CredentialUserRegistrationsSummary>())
+        {
+            if (entry.State is EntityState.Added or EntityState.Modified)
+            {
+                entry.Entity.ConcurrencyStamp = CredentialUserRegistrationsSummary.NewConcurrencyStamp();
+            }
+        }
+
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfiguration(new CredentialUserRegistrationsSummaryConfiguration());

@@ -53,6 +53,47 @@ public sealed class SummaryStore(SummariesDbContext db)
 
     public Task SaveAsync(CancellationToken cancellationToken) => db.SaveChangesAsync(cancellationToken);
 
-    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken) =>
-        await db.Summaries.Where(s => s.Id == id).ExecuteDeleteAsync(cancellationToken) > 0;
+    /// <summary>
+    /// Begins a read-modify-write: the read and the write see one state, and concurrent writers wait for each other
+    /// (on SQLite the transaction starts IMMEDIATE, taking the write lock before the read). Joins a transaction that
+    /// is already open (a batch change set) instead of starting its own.
+    /// </summary>
+    public async Task<StoreWrite> BeginWriteAsync(CancellationToken cancellationToken) =>
+        db.Database.CurrentTransaction is null
+            ? new StoreWrite(await db.Database.BeginTransactionAsync(cancellationToken))
+            : new StoreWrite(null);
+
+    /// <summary>Deletes the row if it exists and, when <paramref name="ifMatchStamps"/> is given, still has one of those stamps.</summary>
+    public async Task<DeleteOutcome> DeleteAsync(string id, IReadOnlyCollection<string> ifMatchStamps, CancellationToken cancellationToken)
+    {
+        var rows = db.Summaries.Where(s => s.Id == id);
+        if (ifMatchStamps.Count > 0 && !ifMatchStamps.Contains("*"))
+        {
+            if (await rows.Where(s => ifMatchStamps.Contains(s.ConcurrencyStamp)).ExecuteDeleteAsync(cancellationToken) > 0)
+            {
+                return DeleteOutcome.Deleted;
+            }
+
+            return await rows.AnyAsync(cancellationToken) ? DeleteOutcome.PreconditionFailed : DeleteOutcome.NotFound;
+        }
+
+        return await rows.ExecuteDeleteAsync(cancellationToken) > 0 ? DeleteOutcome.Deleted : DeleteOutcome.NotFound;
+    }
+
+}
+
+public enum DeleteOutcome
+{
+    Deleted,
+    NotFound,
+    PreconditionFailed,
+}
+
+/// <summary>A write begun by <see cref="SummaryStore.BeginWriteAsync"/>; disposing it uncommitted rolls it back.</summary>
+public sealed class StoreWrite(Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction? ownTransaction) : IAsyncDisposable
+{
+    public Task CommitAsync(CancellationToken cancellationToken) =>
+        ownTransaction?.CommitAsync(cancellationToken) ?? Task.CompletedTask;
+
+    public ValueTask DisposeAsync() => ownTransaction?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -36,7 +36,7 @@ public sealed class CreateSummaryTests(SummariesApiFactory factory) : IClassFixt
         json.GetProperty("mfaConditionalAccessPolicyState").GetString().Should().Be("enabled");
         json.GetProperty("lastRefreshedDateTime").GetString().Should().Be("2026-11-24T07:00:00Z");
         json.EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo(
-            "@odata.context", "@odata.type", "id", "tenantId", "tenantDisplayName", "tenantLicenseType",
+            "@odata.context", "@odata.type", "@odata.etag", "id", "tenantId", "tenantDisplayName", "tenantLicenseType",
             "mfaAndSsprCapableUserCount", "ssprEnabledUserCount", "mfaRegisteredUserCount", "ssprRegisteredUserCount",
             "mfaExcludedUserCount", "totalUserCount", "securityDefaultsEnabled", "mfaConditionalAccessPolicyState",
             "lastRefreshedDateTime");

@@ -39,7 +39,7 @@ public sealed class ReadSummaryTests(SummariesApiFactory factory) : IClassFixtur
         var json = await response.ReadJsonAsync();
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         json.EnumerateObject().Select(p => p.Name).Should()
-            .BeEquivalentTo("@odata.context", "@odata.type", "tenantDisplayName", "totalUserCount");
+            .BeEquivalentTo("@odata.context", "@odata.type", "@odata.etag", "tenantDisplayName", "totalUserCount");
         json.GetProperty("@odata.type").GetString().Should().Be(GraphApi.ODataType);
         json.GetProperty("totalUserCount").GetInt32().Should().Be(200);
     }
@@ -95,7 +95,7 @@ public sealed class ReadSummaryTests(SummariesApiFactory factory) : IClassFixtur
         items.Should().AllSatisfy(i =>
         {
             i.GetProperty("@odata.type").GetString().Should().Be(GraphApi.ODataType);
-            i.EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo("@odata.type", "tenantDisplayName", "totalUserCount");
+            i.EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo("@odata.type", "@odata.etag", "tenantDisplayName", "totalUserCount");
         });
     }
 

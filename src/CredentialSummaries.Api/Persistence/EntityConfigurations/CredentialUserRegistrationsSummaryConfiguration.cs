@@ -27,6 +27,10 @@ public sealed class CredentialUserRegistrationsSummaryConfiguration : IEntityTyp
             value => value.Kind == DateTimeKind.Utc ? value : value.ToUniversalTime(),
             value => DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
+        // Every UPDATE and DELETE carries "WHERE ConcurrencyStamp = <the stamp read>", so a write based on a stale
+        // read fails instead of overwriting; SummariesDbContext gives each write a new stamp.
+        builder.Property(s => s.ConcurrencyStamp).HasMaxLength(32).IsRequired().IsConcurrencyToken();
+
         builder.HasIndex(s => new { s.OwnerTenantId, s.TenantId }).IsUnique();
         builder.HasIndex(s => new { s.OwnerTenantId, s.TenantDisplayName });
         builder.HasIndex(s => new { s.OwnerTenantId, s.LastRefreshedDateTime });
