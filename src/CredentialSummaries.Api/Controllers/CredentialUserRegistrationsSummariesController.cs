@@ -18,7 +18,7 @@ namespace CredentialSummaries.Api.Controllers;
 public sealed class CredentialUserRegistrationsSummariesController(SummaryStore store, TimeProvider clock) : ODataController
 {
     [Authorize(Policy = GraphPermissions.ReadPolicy)]
-    [EnableQuery(PageSize = SummaryQueryLimits.PageSize, MaxTop = SummaryQueryLimits.MaxTop)]
+    [PagedQuery]
     public IQueryable<CredentialUserRegistrationsSummary> Get() => store.Query();
 
     [Authorize(Policy = GraphPermissions.ReadPolicy)]

@@ -32,7 +32,7 @@ public static class GraphCompatibilityExtensions
             })
             .AddOData(options =>
             {
-                options.Select().Filter().OrderBy().Count().SetMaxTop(SummaryQueryLimits.MaxTop);
+                options.Select().Filter().OrderBy().Count().SkipToken().SetMaxTop(SummaryQueryLimits.MaxTop);
                 options.TimeZone = TimeZoneInfo.Utc;
                 options.RouteOptions.EnableKeyInParenthesis = true;
                 options.RouteOptions.EnableKeyAsSegment = true;

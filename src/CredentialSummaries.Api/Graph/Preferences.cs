@@ -23,4 +23,25 @@ public static class Preferences
 
         return false;
     }
+
+    /// <summary>Reads an integer preference such as <c>odata.maxpagesize=50</c>.</summary>
+    public static bool TryGetInt(HttpRequest request, string preference, out int value)
+    {
+        foreach (var header in request.Headers[PreferHeader])
+        {
+            foreach (var part in (header ?? string.Empty).Split([',', ';'], StringSplitOptions.TrimEntries))
+            {
+                var equals = part.IndexOf('=', StringComparison.Ordinal);
+                if (equals > 0 && part[..equals].Trim().Equals(preference, StringComparison.OrdinalIgnoreCase)
+                    && int.TryParse(part[(equals + 1)..].Trim().Trim('"'), System.Globalization.NumberStyles.None,
+                        System.Globalization.CultureInfo.InvariantCulture, out value))
+                {
+                    return true;
+                }
+            }
+        }
+
+        value = 0;
+        return false;
+    }
 }

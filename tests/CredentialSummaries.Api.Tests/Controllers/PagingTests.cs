@@ -1,0 +1,178 @@
+using System.Net;
+using CredentialSummaries.Api.Tests.Fixtures;
+using Microsoft.Data.Sqlite;
+
+namespace CredentialSummaries.Api.Tests.Controllers;
+
+public sealed class PagingTests(SummariesApiFactory factory) : IClassFixture<SummariesApiFactory>
+{
+    private static readonly string[] InsertParameters = ["$owner", "$id", "$tenantId", "$name", "$total", "$securityDefaults", "$stamp"];
+
+    private readonly TestTenant tenant = new(factory);
+
+    [Fact]
+    public async Task Walking_next_links_over_10000_rows_returns_every_row_once_in_order_while_rows_are_inserted()
+    {
+        await StartAsync();
+        await InsertRowsAsync(10_000, i => (Name: $"Tenant {i:D5}", Total: 1000 + (i % 37), SecurityDefaults: i % 4 != 0));
+        var expected = Enumerable.Range(0, 10_000)
+            .Where(i => i % 4 != 0)
+            .Select(i => (Total: 1000 + (i % 37), Name: $"Tenant {i:D5}"))
+            .ToList();
+
+        var url = $"{GraphApi.Summaries}?$filter=securityDefaultsEnabled eq true&$orderby=totalUserCount desc,tenantDisplayName&$select=tenantDisplayName,totalUserCount,id&$count=true";
+        var seen = new List<(int Total, string Name, string Id)>();
+        var pages = 0;
+        while (url is not null)
+        {
+            using var response = await tenant.Reader.GetAsync(url);
+            var json = await response.ReadJsonAsync();
+            response.StatusCode.Should().Be(HttpStatusCode.OK, json.ToString());
+            if (pages == 0)
+            {
+                json.GetProperty("@odata.count").GetInt32().Should().Be(expected.Count);
+            }
+
+            seen.AddRange(json.GetProperty("value").EnumerateArray().Select(e =>
+                (e.GetProperty("totalUserCount").GetInt32(), e.GetProperty("tenantDisplayName").GetString()!, e.Id())));
+            pages++;
+
+            // Rows that sort before the cursor, after it, and at its very value arrive between pages.
+            await tenant.Writer.CreateAsync(Row($"Inserted {pages:D3} early", 1040, true));
+            await tenant.Writer.CreateAsync(Row($"Inserted {pages:D3} late", 990, true));
+            await tenant.Writer.CreateAsync(Row($"Inserted {pages:D3} hidden", 1010, false));
+
+            url = json.TryGetProperty("@odata.nextLink", out var next) ? next.GetString() : null;
+            if (url is not null)
+            {
+                var link = Uri.UnescapeDataString(url);
+                link.Should().StartWith($"http://localhost{GraphApi.Summaries}?");
+                link.Should().Contain("$skiptoken=").And.NotContain("$skip=");
+                link.Should().Contain("$filter=securityDefaultsEnabled eq true").And.Contain("$orderby=totalUserCount desc,tenantDisplayName")
+                    .And.Contain("$select=tenantDisplayName,totalUserCount,id");
+            }
+        }
+
+        seen.Select(s => s.Id).Should().OnlyHaveUniqueItems();
+        seen.Select(s => (s.Total, s.Name)).Should().BeInDescendingOrder(Comparer<(int Total, string Name)>.Create((a, b) =>
+            a.Total != b.Total ? a.Total.CompareTo(b.Total) : string.CompareOrdinal(b.Name, a.Name)));
+        seen.Where(s => s.Name.StartsWith("Tenant ", StringComparison.Ordinal)).Select(s => (s.Total, s.Name))
+            .Should().Equal(expected.OrderByDescending(e => e.Total).ThenBy(e => e.Name, StringComparer.Ordinal));
+        seen.Should().NotContain(s => s.Name.Contains("hidden", StringComparison.Ordinal));
+        seen.Where(s => s.Name.EndsWith("late", StringComparison.Ordinal)).Should().NotBeEmpty("rows inserted after the cursor are reached");
+        pages.Should().Be((expected.Count / 100) + 1);
+    }
+
+    [Fact]
+    public async Task Prefer_maxpagesize_makes_smaller_pages_and_is_confirmed_in_preference_applied()
+    {
+        for (var i = 0; i < 12; i++)
+        {
+            await tenant.Writer.CreateAsync(Row($"Small {i:D2}", 200, true));
+        }
+
+        var url = $"{GraphApi.Summaries}?$orderby=tenantDisplayName";
+        var names = new List<string>();
+        while (url is not null)
+        {
+            using var response = await tenant.Reader.SendAsync(GraphApi.Request(HttpMethod.Get, url, null, ("Prefer", "odata.maxpagesize=5")));
+            var json = await response.ReadJsonAsync();
+            response.Headers.GetValues("Preference-Applied").Should().Equal("odata.maxpagesize=5");
+            names.AddRange(json.GetProperty("value").EnumerateArray().Select(e => e.GetProperty("tenantDisplayName").GetString()!));
+            json.GetProperty("value").GetArrayLength().Should().BeLessThanOrEqualTo(5);
+            url = json.TryGetProperty("@odata.nextLink", out var next) ? next.GetString() : null;
+        }
+
+        names.Should().Equal(Enumerable.Range(0, 12).Select(i => $"Small {i:D2}"));
+    }
+
+    [Fact]
+    public async Task Prefer_maxpagesize_above_the_server_page_size_is_capped_at_100()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await tenant.Writer.CreateAsync();
+        }
+
+        using var response = await tenant.Reader.SendAsync(GraphApi.Request(HttpMethod.Get, GraphApi.Summaries, null, ("Prefer", "odata.maxpagesize=500")));
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Headers.GetValues("Preference-Applied").Should().Equal("odata.maxpagesize=100");
+        (await response.ReadJsonAsync()).GetProperty("value").GetArrayLength().Should().Be(3);
+    }
+
+    [Fact]
+    public async Task Paging_ordered_by_a_property_with_nulls_returns_every_row_once()
+    {
+        for (var i = 0; i < 9; i++)
+        {
+            var body = Row($"Licensed {i}", 200, true);
+            body["tenantLicenseType"] = i % 3 == 0 ? null : $"AADPremium{i % 3}";
+            await tenant.Writer.CreateAsync(body);
+        }
+
+        var url = $"{GraphApi.Summaries}?$orderby=tenantLicenseType desc";
+        var ids = new List<string>();
+        while (url is not null)
+        {
+            using var response = await tenant.Reader.SendAsync(GraphApi.Request(HttpMethod.Get, url, null, ("Prefer", "odata.maxpagesize=2")));
+            var json = await response.ReadJsonAsync();
+            response.StatusCode.Should().Be(HttpStatusCode.OK, json.ToString());
+            ids.AddRange(json.GetProperty("value").EnumerateArray().Select(e => e.Id()));
+            url = json.TryGetProperty("@odata.nextLink", out var next) ? next.GetString() : null;
+        }
+
+        ids.Should().HaveCount(9).And.OnlyHaveUniqueItems();
+    }
+
+    private static Dictionary<string, object?> Row(string name, int total, bool securityDefaults)
+    {
+        var body = GraphApi.SeedBody();
+        body["tenantDisplayName"] = name;
+        body["totalUserCount"] = total;
+        body["securityDefaultsEnabled"] = securityDefaults;
+        body["mfaAndSsprCapableUserCount"] = 0;
+        body["ssprEnabledUserCount"] = 0;
+        body["mfaRegisteredUserCount"] = 0;
+        body["ssprRegisteredUserCount"] = 0;
+        return body;
+    }
+
+    private async Task StartAsync()
+    {
+        using var response = await tenant.Reader.GetAsync($"{GraphApi.Summaries}/$count");
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    /// <summary>Arranges many rows straight in the database file, in one transaction: 10,000 POSTs would dominate the test.</summary>
+    private async Task InsertRowsAsync(int count, Func<int, (string Name, int Total, bool SecurityDefaults)> row)
+    {
+        await using var connection = new SqliteConnection($"Data Source={factory.DatabasePath}");
+        await connection.OpenAsync();
+        await using var transaction = connection.BeginTransaction();
+        var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO CredentialUserRegistrationsSummaries
+              (OwnerTenantId, Id, TenantId, TenantDisplayName, TotalUserCount, SecurityDefaultsEnabled, LastRefreshedDateTime, ConcurrencyStamp,
+               MfaAndSsprCapableUserCount, SsprEnabledUserCount, MfaRegisteredUserCount, SsprRegisteredUserCount, MfaExcludedUserCount)
+            VALUES ($owner, $id, $tenantId, $name, $total, $securityDefaults, '2026-11-24 07:00:00', $stamp, 0, 0, 0, 0, 0)
+            """;
+        var parameters = InsertParameters
+            .Select(name => command.Parameters.Add(new SqliteParameter { ParameterName = name }))
+            .ToArray();
+        for (var i = 0; i < count; i++)
+        {
+            var (name, total, securityDefaults) = row(i);
+            parameters[0].Value = tenant.Id;
+            parameters[1].Value = Guid.NewGuid().ToString();
+            parameters[2].Value = Guid.NewGuid().ToString();
+            parameters[3].Value = name;
+            parameters[4].Value = total;
+            parameters[5].Value = securityDefaults;
+            parameters[6].Value = Guid.NewGuid().ToString("N");
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await transaction.CommitAsync();
+    }
+}
