@@ -5,9 +5,12 @@ using CredentialSummaries.Api.Persistence;
 using CredentialSummaries.Api.Validation;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using System.Reflection;
 using Microsoft.AspNetCore.OData.Deltas;
+using Microsoft.AspNetCore.OData.Extensions;
 using Microsoft.AspNetCore.OData.Query;
 using Microsoft.AspNetCore.OData.Routing.Controllers;
+using Microsoft.OData.UriParser;
 
 namespace CredentialSummaries.Api.Controllers;
 
@@ -33,6 +36,30 @@ public sealed class CredentialUserRegistrationsSummariesController(SummaryStore 
 
         Response.Headers.ETag = EntityTags.Format(summary.ConcurrencyStamp);
         return EntityTags.IfNoneMatchHits(Request, summary.ConcurrencyStamp) ? StatusCode(StatusCodes.Status304NotModified) : Ok(summary);
+    }
+
+    /// <summary><c>…/{id}/{property}</c> and <c>…/{id}/{property}/$value</c>, routed by <see cref="SummaryPropertyConvention"/>.</summary>
+    [Authorize(Policy = GraphPermissions.ReadPolicy)]
+    public async Task<IActionResult> GetProperty(string key, CancellationToken cancellationToken)
+    {
+        var summary = await store.FindAsync(key, cancellationToken);
+        if (summary is null)
+        {
+            return SummaryNotFound(key);
+        }
+
+        var path = Request.ODataFeature().Path;
+        var property = path.OfType<PropertySegment>().Single().Property;
+        var value = typeof(CredentialUserRegistrationsSummary).GetProperty(property.Name, BindingFlags.IgnoreCase | BindingFlags.Public | BindingFlags.Instance)!
+            .GetValue(summary);
+        Response.Headers.ETag = EntityTags.Format(summary.ConcurrencyStamp);
+        return value switch
+        {
+            // OData: a null property is 204; its raw $value does not exist.
+            null when path.LastSegment is ValueSegment => new GraphErrorResult(GraphError.NotFound($"Property '{property.Name}' of '{key}' is null; it has no raw value.")),
+            null => NoContent(),
+            _ => Ok(value),
+        };
     }
 
     [Authorize(Policy = GraphPermissions.WritePolicy)]

@@ -1,8 +1,10 @@
+using CredentialSummaries.Api.Controllers;
 using CredentialSummaries.Api.Edm;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OData;
 using Microsoft.AspNetCore.OData.Formatter.Serialization;
 using Microsoft.AspNetCore.OData.Query.Expressions;
+using Microsoft.OData.UriParser;
 
 namespace CredentialSummaries.Api.Graph;
 
@@ -38,12 +40,17 @@ public static class GraphCompatibilityExtensions
                 options.RouteOptions.EnableKeyAsSegment = true;
                 // The controller is PascalCase, the entity set Graph's camelCase.
                 options.RouteOptions.EnableControllerNameCaseInsensitive = true;
+                options.Conventions.Add(new SummaryPropertyConvention());
                 options.UrlKeyDelimiter = Microsoft.OData.ODataUrlKeyDelimiter.Slash;
                 foreach (var prefix in GraphEdmModel.RoutePrefixes)
                 {
                     options.AddRouteComponents(prefix, model, services => services
                         .AddSingleton<ODataResourceSerializer, GraphTypeAnnotatingSerializer>()
-                        .AddSingleton<ISelectExpandBinder, ConcurrencyStampSelectBinder>());
+                        .AddSingleton<ISelectExpandBinder, ConcurrencyStampSelectBinder>()
+                        .AddSingleton<ISearchBinder, TenantDisplayNameSearchBinder>()
+                        // Graph accepts option and property names in any case and options without '$'
+                        // (select=tenantDisplayName, $FILTER=TenantDisplayName eq '…').
+                        .AddSingleton<ODataUriResolver>(new ODataUriResolver { EnableCaseInsensitive = true, EnableNoDollarQueryOptions = true }));
                 }
             });
         return builder;
