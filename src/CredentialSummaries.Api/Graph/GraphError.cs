@@ -67,6 +67,14 @@ public sealed record GraphError(int StatusCode, string Code, string Message)
         }
     }
 
+    /// <summary>
+    /// Graph writes <c>innerError</c>; the OData JSON format (and ODataLib's reader) knows only <c>innererror</c>.
+    /// A client that declares itself an OData client with <c>OData-MaxVersion</c> or <c>OData-Version</c> gets the
+    /// OData name; everyone else (Graph SDKs, scripts) gets Graph's.
+    /// </summary>
+    private static string InnerErrorName(HttpRequest request) =>
+        request.Headers.ContainsKey("OData-MaxVersion") || request.Headers.ContainsKey("OData-Version") ? "innererror" : "innerError";
+
     private static string LastSegment(HttpRequest request)
     {
         var path = request.Path.Value ?? string.Empty;
@@ -96,7 +104,7 @@ public sealed record GraphError(int StatusCode, string Code, string Message)
         writer.WriteStartObject("error");
         writer.WriteString("code", Code);
         writer.WriteString("message", Message);
-        writer.WriteStartObject("innerError");
+        writer.WriteStartObject(InnerErrorName(context.Request));
         // Graph writes the date in UTC without fraction or offset.
         writer.WriteString("date", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture));
         writer.WriteString("request-id", ids.RequestId);
