@@ -10,6 +10,28 @@ using Microsoft.OData.Edm;
 namespace CredentialSummaries.Api.Graph;
 
 /// <summary>
+/// OData-MaxVersion semantics: a client that cannot read OData 4.0 is refused rather than sent what it cannot read.
+/// </summary>
+public sealed class ODataMaxVersionFilter : IResourceFilter
+{
+    public void OnResourceExecuting(ResourceExecutingContext context)
+    {
+        var maxVersion = context.HttpContext.Request.Headers["OData-MaxVersion"].ToString();
+        if (maxVersion.Length > 0
+            && (!decimal.TryParse(maxVersion, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var version)
+                || version < 4.0m))
+        {
+            context.Result = new GraphErrorResult(GraphError.BadRequest(
+                $"OData-MaxVersion '{maxVersion}' excludes OData 4.0, the version this service speaks (4.01 features included)."));
+        }
+    }
+
+    public void OnResourceExecuted(ResourceExecutedContext context)
+    {
+    }
+}
+
+/// <summary>
 /// Runs before model binding on writes: a body that is not JSON gets 415 (ODataLib would give an unreadable 400),
 /// and the body is buffered so that <see cref="GraphRequestBodyFilter"/> can explain a failed read.
 /// </summary>

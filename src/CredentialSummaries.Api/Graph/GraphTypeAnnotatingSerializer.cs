@@ -24,6 +24,16 @@ public sealed class GraphTypeAnnotatingSerializer(IODataSerializerProvider seria
             {
                 resource.ETag = EntityTags.Format(stamp);
             }
+
+            // Full metadata spells out ids and edit links: in Graph's key-as-segment form, like every other link.
+            if (resourceContext.SerializerContext.MetadataLevel == ODataMetadataLevel.Full
+                && resourceContext.EdmObject.TryGetPropertyValue("id", out var id) && id is string key)
+            {
+                var link = new Uri(EntityResult.EntityLink(resourceContext.Request, key));
+                resource.Id = link;
+                resource.EditLink = link;
+                resource.ReadLink = link;
+            }
         }
 
         return resource!;

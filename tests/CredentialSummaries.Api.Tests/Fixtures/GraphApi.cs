@@ -119,7 +119,10 @@ public static class GraphApi
         }
 
         message.Should().NotContainAny("   at ", "Exception", "SELECT ", "/work/", ".cs:line");
-        var inner = error.GetProperty("innerError");
+        // Graph's name, or OData's for a request that declared itself an OData client.
+        var request = response.RequestMessage?.Headers;
+        var odataClient = request is not null && (request.Contains("OData-MaxVersion") || request.Contains("OData-Version"));
+        var inner = error.GetProperty(odataClient ? "innererror" : "innerError");
         inner.GetProperty("request-id").GetString().Should().Be(response.Headers.GetValues("request-id").Single());
         inner.GetProperty("client-request-id").GetString().Should().Be(response.Headers.GetValues("client-request-id").Single());
         inner.GetProperty("date").GetString().Should().MatchRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$");
