@@ -40,11 +40,21 @@ public static class GraphCompatibilityExtensions
                 options.UrlKeyDelimiter = Microsoft.OData.ODataUrlKeyDelimiter.Slash;
                 foreach (var prefix in GraphEdmModel.RoutePrefixes)
                 {
-                    options.AddRouteComponents(prefix, model, services =>
-                        services.AddSingleton<ODataResourceSerializer, GraphTypeAnnotatingSerializer>());
+                    options.AddRouteComponents(prefix, model, services => services
+                        .AddSingleton<ODataResourceSerializer, GraphTypeAnnotatingSerializer>());
                 }
             });
         return builder;
+    }
+
+    /// <summary>
+    /// Graph JSON batching (<c>/v1.0/$batch</c>, <c>/beta/$batch</c>).
+    /// First in the pipeline, so that each batched request passes through everything after it, routing included.
+    /// </summary>
+    public static WebApplication UseGraphBatching(this WebApplication app)
+    {
+        app.UseMiddleware<GraphJsonBatchMiddleware>();
+        return app;
     }
 
     /// <summary>Request ids first, so that every later answer, errors included, carries them.</summary>
