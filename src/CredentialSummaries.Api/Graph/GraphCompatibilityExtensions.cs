@@ -1,6 +1,7 @@
 using CredentialSummaries.Api.Edm;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OData;
+using Microsoft.AspNetCore.OData.Batch;
 using Microsoft.AspNetCore.OData.Formatter.Serialization;
 
 namespace CredentialSummaries.Api.Graph;
@@ -41,19 +42,21 @@ public static class GraphCompatibilityExtensions
                 foreach (var prefix in GraphEdmModel.RoutePrefixes)
                 {
                     options.AddRouteComponents(prefix, model, services => services
-                        .AddSingleton<ODataResourceSerializer, GraphTypeAnnotatingSerializer>());
+                        .AddSingleton<ODataResourceSerializer, GraphTypeAnnotatingSerializer>()
+                        .AddSingleton<ODataBatchHandler, AtomicODataBatchHandler>());
                 }
             });
         return builder;
     }
 
     /// <summary>
-    /// Graph JSON batching (<c>/v1.0/$batch</c>, <c>/beta/$batch</c>).
+    /// Graph JSON batching (<c>/v1.0/$batch</c>, <c>/beta/$batch</c>) and OData <c>$batch</c> at each service root.
     /// First in the pipeline, so that each batched request passes through everything after it, routing included.
     /// </summary>
     public static WebApplication UseGraphBatching(this WebApplication app)
     {
         app.UseMiddleware<GraphJsonBatchMiddleware>();
+        app.UseODataBatching();
         return app;
     }
 
