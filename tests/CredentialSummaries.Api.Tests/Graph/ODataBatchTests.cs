@@ -79,6 +79,21 @@ public sealed class ODataBatchTests(SummariesApiFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task Multipart_change_set_can_patch_what_it_created_through_its_content_id()
+    {
+        using var response = await tenant.Writer.PostAsync(ODataBatch.V1Batch, ODataBatch.Multipart(
+            new ChangeSet(new("POST", EntitySet, GraphApi.SeedBody()), new("PATCH", "$1", new { tenantDisplayName = "Renamed" }))));
+
+        var parts = await ODataBatch.ReadMultipartAsync(response);
+        parts.Select(p => p.Status).Should().Equal(201, 200);
+        var id = parts[0].Json().Id();
+        parts[1].Json().Id().Should().Be(id);
+        parts[1].Json().GetProperty("tenantDisplayName").GetString().Should().Be("Renamed");
+        using var stored = await tenant.Reader.GetAsync($"{GraphApi.Summaries}/{id}");
+        (await stored.ReadJsonAsync()).GetProperty("tenantDisplayName").GetString().Should().Be("Renamed");
+    }
+
+    [Fact]
     public async Task Multipart_requests_outside_a_change_set_are_not_atomic()
     {
         var breaksRule = GraphApi.SeedBody();
