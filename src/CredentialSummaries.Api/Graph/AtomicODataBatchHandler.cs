@@ -31,9 +31,9 @@ public sealed class AtomicODataBatchHandler : DefaultODataBatchHandler
         {
             await base.ProcessBatchAsync(context, nextHandler);
         }
-        catch (Exception exception) when (exception is ODataException or InvalidOperationException && !context.Response.HasStarted)
+        catch (ODataException exception) when (!context.Response.HasStarted)
         {
-            // ODataLib's reader refuses a malformed batch (or a request outside the service root) by throwing.
+            // ODataLib's reader refuses a malformed batch by throwing.
             context.Response.Clear();
             await GraphError.BadRequest($"The batch request could not be read: {exception.Message}").WriteAsync(context);
         }
@@ -66,6 +66,19 @@ public sealed class AtomicODataBatchHandler : DefaultODataBatchHandler
         }
 
         return true;
+    }
+
+    /// <summary>A request the reader refuses (e.g. one on another host or outside the service root) is a bad batch.</summary>
+    public override async Task<IList<ODataBatchRequestItem>> ParseBatchRequestsAsync(HttpContext context)
+    {
+        try
+        {
+            return await base.ParseBatchRequestsAsync(context);
+        }
+        catch (InvalidOperationException exception)
+        {
+            throw new ODataException(exception.Message, exception);
+        }
     }
 
     public override async Task<IList<ODataBatchResponseItem>> ExecuteRequestMessagesAsync(IEnumerable<ODataBatchRequestItem> requests, RequestDelegate handler)

@@ -92,7 +92,7 @@ public sealed class GraphJsonBatch
         var ordered = InDependencyOrder(requests, out var cycle);
         if (ordered is null)
         {
-            error = $"The dependsOn of requests {string.Join(", ", cycle.Select(id => $"'{id}'"))} form a cycle.";
+            error = $"Requests {string.Join(", ", cycle.Select(id => $"'{id}'"))} can never run: their dependsOn form a cycle.";
             return Empty;
         }
 

@@ -187,6 +187,17 @@ public sealed class ODataBatchTests(SummariesApiFactory factory) : IClassFixture
         await response.ShouldBeGraphErrorAsync(HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType", "multipart/mixed");
     }
 
+    [Fact]
+    public async Task Batch_odatalib_cannot_read_returns_a_graph_400_and_runs_nothing()
+    {
+        var content = new StringContent("--b\r\nContent-Type: application/http\r\n\r\nnot a request line\r\n--b--\r\n");
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("multipart/mixed; boundary=b");
+
+        using var response = await tenant.Writer.PostAsync(ODataBatch.V1Batch, content);
+
+        await response.ShouldBeGraphErrorAsync(HttpStatusCode.BadRequest, "BadRequest", "The batch request could not be read");
+    }
+
     private static Dictionary<string, object?> JsonRequest(string id, string method, string url, object? body = null, string? atomicityGroup = null)
     {
         var request = new Dictionary<string, object?>
