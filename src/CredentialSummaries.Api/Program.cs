@@ -11,7 +11,10 @@ builder.AddSummariesStore();
 
 var app = builder.Build();
 
+app.UseGraphBatching();
 app.UseGraphCompatibility();
+// Explicit, so that routing runs after batching and each batched request is routed on its own.
+app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapControllers();

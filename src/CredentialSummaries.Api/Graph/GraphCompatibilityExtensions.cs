@@ -2,6 +2,7 @@ using CredentialSummaries.Api.Controllers;
 using CredentialSummaries.Api.Edm;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OData;
+using Microsoft.AspNetCore.OData.Batch;
 using Microsoft.AspNetCore.OData.Formatter.Serialization;
 using Microsoft.AspNetCore.OData.Query.Expressions;
 using Microsoft.OData.UriParser;
@@ -51,10 +52,22 @@ public static class GraphCompatibilityExtensions
                         .AddSingleton<ISearchBinder, TenantDisplayNameSearchBinder>()
                         // Graph accepts option and property names in any case and options without '$'
                         // (select=tenantDisplayName, $FILTER=TenantDisplayName eq '…').
-                        .AddSingleton<ODataUriResolver>(new ODataUriResolver { EnableCaseInsensitive = true, EnableNoDollarQueryOptions = true }));
+                        .AddSingleton<ODataUriResolver>(new ODataUriResolver { EnableCaseInsensitive = true, EnableNoDollarQueryOptions = true })
+                        .AddSingleton<ODataBatchHandler, AtomicODataBatchHandler>());
                 }
             });
         return builder;
+    }
+
+    /// <summary>
+    /// Graph JSON batching (<c>/v1.0/$batch</c>, <c>/beta/$batch</c>) and OData <c>$batch</c> at each service root.
+    /// First in the pipeline, so that each batched request passes through everything after it, routing included.
+    /// </summary>
+    public static WebApplication UseGraphBatching(this WebApplication app)
+    {
+        app.UseMiddleware<GraphJsonBatchMiddleware>();
+        app.UseODataBatching();
+        return app;
     }
 
     /// <summary>Request ids first, so that every later answer, errors included, carries them.</summary>

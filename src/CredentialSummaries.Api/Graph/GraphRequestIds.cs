@@ -30,6 +30,13 @@ public sealed class GraphRequestIdMiddleware(RequestDelegate next)
 {
     public Task InvokeAsync(HttpContext context)
     {
+        Stamp(context);
+        return next(context);
+    }
+
+    /// <summary>Gives <paramref name="context"/> fresh ids and puts them on its response when it starts.</summary>
+    public static GraphRequestIds Stamp(HttpContext context)
+    {
         var ids = GraphRequestIds.Create(context.Request);
         context.Features.Set(ids);
         context.Response.OnStarting(static state =>
@@ -39,6 +46,6 @@ public sealed class GraphRequestIdMiddleware(RequestDelegate next)
             response.Headers[GraphRequestIds.ClientRequestIdHeader] = ids.ClientRequestId;
             return Task.CompletedTask;
         }, (context.Response, ids));
-        return next(context);
+        return ids;
     }
 }

@@ -11,7 +11,7 @@ public static class PersistenceExtensions
 
     /// <summary>
     /// The summaries store on SQLite: a pooled context factory (contexts are reused across requests), handed to each
-    /// request already confined to the caller's tenant.
+    /// request already confined to the caller's tenant, through a lease so that an OData change set can share one.
     /// </summary>
     public static IHostApplicationBuilder AddSummariesStore(this IHostApplicationBuilder builder)
     {
@@ -28,13 +28,17 @@ public static class PersistenceExtensions
             .ConfigureWarnings(warnings => warnings.Log(
                 (CoreEventId.SaveChangesFailed, LogLevel.Debug),
                 (RelationalEventId.CommandError, LogLevel.Debug))));
-        builder.Services.AddScoped<SummariesDbContext>(services =>
+        // A request's context is its own, or in an OData change set the change set's (one transaction for all).
+        builder.Services.AddScoped<AmbientChangeSet>();
+        builder.Services.AddScoped(services =>
         {
-            var context = services.GetRequiredService<IDbContextFactory<SqliteSummariesDbContext>>().CreateDbContext();
-            context.OwnerTenantId = services.GetRequiredService<IOwnerTenantAccessor>().OwnerTenantId;
-            return context;
+            var owner = services.GetRequiredService<IOwnerTenantAccessor>().OwnerTenantId;
+            return services.GetRequiredService<AmbientChangeSet>().Current is { } changeSet
+                ? SummariesDbContextLease.Borrow(changeSet.Context, owner)
+                : SummariesDbContextLease.Own(services.GetRequiredService<IDbContextFactory<SqliteSummariesDbContext>>().CreateDbContext(), owner);
         });
-        builder.Services.AddScoped<SummaryStore>();
+        builder.Services.AddScoped<ChangeSetTransaction>();
+        builder.Services.AddScoped(services => new SummaryStore(services.GetRequiredService<SummariesDbContextLease>().Context));
         return builder;
     }
 

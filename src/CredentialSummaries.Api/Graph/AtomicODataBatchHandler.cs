@@ -1,0 +1,144 @@
+using CredentialSummaries.Api.Persistence;
+using Microsoft.AspNetCore.OData.Batch;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Microsoft.OData;
+
+namespace CredentialSummaries.Api.Graph;
+
+/// <summary>
+/// OData's own <c>$batch</c> at each service root, multipart/mixed or JSON, with atomic change sets (multipart change
+/// sets, JSON <c>atomicityGroup</c>): the requests of a change set share one database transaction, which commits only
+/// if every one of them succeeded. The first failure ends the change set, rolls back its earlier writes and is the
+/// change set's only answer. Each request runs through the whole pipeline on its own (<see cref="BatchedRequest"/>),
+/// in the order sent; outside change sets a failure does not stop the batch.
+/// </summary>
+public sealed class AtomicODataBatchHandler : DefaultODataBatchHandler
+{
+    public override async Task ProcessBatchAsync(HttpContext context, RequestDelegate nextHandler)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        GraphRequestIdMiddleware.Stamp(context);
+        var maxBytes = context.RequestServices.GetRequiredService<IOptions<GraphCompatibilityOptions>>().Value.MaxRequestBodyBytes;
+        if (context.Request.ContentLength > maxBytes)
+        {
+            await new GraphError(StatusCodes.Status413PayloadTooLarge, "RequestEntityTooLarge",
+                $"The request body is {context.Request.ContentLength} bytes; the limit is {maxBytes} bytes.").WriteAsync(context);
+            return;
+        }
+
+        try
+        {
+            await base.ProcessBatchAsync(context, nextHandler);
+        }
+        catch (ODataException exception) when (!context.Response.HasStarted)
+        {
+            // ODataLib's reader refuses a malformed batch by throwing.
+            context.Response.Clear();
+            await GraphError.BadRequest($"The batch request could not be read: {exception.Message}").WriteAsync(context);
+        }
+    }
+
+    /// <summary>The checks of the default handler, answered with Graph errors instead of plain text.</summary>
+    public override async Task<bool> ValidateRequest(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType))
+        {
+            await GraphError.UnsupportedMediaType(
+                "A $batch request must be 'multipart/mixed' with a boundary or 'application/json'; it had no Content-Type.").WriteAsync(request.HttpContext);
+            return false;
+        }
+
+        var isMultipart = contentType.MediaType.Equals("multipart/mixed", StringComparison.OrdinalIgnoreCase);
+        if (!isMultipart && !contentType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            await GraphError.UnsupportedMediaType(
+                $"A $batch request must be 'multipart/mixed' with a boundary or 'application/json'; the Content-Type was '{request.ContentType}'.")
+                .WriteAsync(request.HttpContext);
+            return false;
+        }
+
+        if (isMultipart && string.IsNullOrEmpty(HeaderUtilities.RemoveQuotes(contentType.Boundary).Value))
+        {
+            await GraphError.BadRequest("A multipart/mixed $batch request needs a 'boundary' parameter in its Content-Type.").WriteAsync(request.HttpContext);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>A request the reader refuses (e.g. one on another host or outside the service root) is a bad batch.</summary>
+    public override async Task<IList<ODataBatchRequestItem>> ParseBatchRequestsAsync(HttpContext context)
+    {
+        try
+        {
+            return await base.ParseBatchRequestsAsync(context);
+        }
+        catch (InvalidOperationException exception)
+        {
+            throw new ODataException(exception.Message, exception);
+        }
+    }
+
+    public override async Task<IList<ODataBatchResponseItem>> ExecuteRequestMessagesAsync(IEnumerable<ODataBatchRequestItem> requests, RequestDelegate handler)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        ArgumentNullException.ThrowIfNull(handler);
+        var responses = new List<ODataBatchResponseItem>();
+        foreach (var request in requests)
+        {
+            responses.Add(request switch
+            {
+                ChangeSetRequestItem changeSet => await ExecuteChangeSetAsync(changeSet, handler),
+                OperationRequestItem operation => await ExecuteOperationAsync(operation, handler),
+                _ => await request.SendRequestAsync(handler),
+            });
+        }
+
+        return responses;
+    }
+
+    private static async Task<ODataBatchResponseItem> ExecuteOperationAsync(OperationRequestItem operation, RequestDelegate handler)
+    {
+        // Until it runs, the request still holds the batch's services (AspNetCoreOData copies them).
+        var batchServices = operation.Context.RequestServices;
+        await ODataBatchRequestItem.SendRequestAsync(
+            async context => await BatchedRequest.RunAsync(context, handler, batchServices),
+            operation.Context,
+            operation.ContentIdToLocationMapping);
+        return new OperationResponseItem(operation.Context);
+    }
+
+    private static async Task<ODataBatchResponseItem> ExecuteChangeSetAsync(ChangeSetRequestItem changeSet, RequestDelegate handler)
+    {
+        var contexts = changeSet.Contexts.ToList();
+        if (contexts.Count == 0)
+        {
+            return new ChangeSetResponseItem(contexts);
+        }
+
+        var batchServices = contexts[0].RequestServices;
+        var cancellationToken = contexts[0].RequestAborted;
+        await using var scope = batchServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
+        var transaction = scope.ServiceProvider.GetRequiredService<ChangeSetTransaction>();
+        await transaction.BeginAsync(cancellationToken);
+
+        foreach (var context in contexts)
+        {
+            await ODataBatchRequestItem.SendRequestAsync(
+                async request => await BatchedRequest.RunAsync(request, handler, batchServices,
+                    services => services.GetRequiredService<AmbientChangeSet>().Current = transaction),
+                context,
+                changeSet.ContentIdToLocationMapping);
+            if (context.Response.StatusCode is < 200 or >= 300)
+            {
+                // Disposing the transaction uncommitted rolls back what the change set's earlier requests wrote.
+                return new ChangeSetResponseItem([context]);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return new ChangeSetResponseItem(contexts);
+    }
+}
