@@ -8,6 +8,22 @@ namespace CredentialSummaries.Api.Tests.Fixtures;
 /// <summary>One answer of an OData batch: status, headers, body, and the change set it belongs to (null outside one).</summary>
 public sealed record ODataBatchPart(int Status, IReadOnlyDictionary<string, string> Headers, string Body, int? ChangeSet)
 {
+    /// <summary>The part as a response of its own, for readers that take one.</summary>
+    public HttpResponseMessage AsResponse()
+    {
+        var response = new HttpResponseMessage((HttpStatusCode)Status) { Content = new StringContent(Body, Encoding.UTF8) };
+        foreach (var (name, value) in Headers)
+        {
+            if (!response.Headers.TryAddWithoutValidation(name, value))
+            {
+                response.Content.Headers.Remove(name);
+                response.Content.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
+        return response;
+    }
+
     public JsonElement Json()
     {
         using var document = JsonDocument.Parse(Body);
@@ -63,6 +79,11 @@ public static class ODataBatch
         }
 
         text.Append($"\r\n{request.Method} {request.Url} HTTP/1.1\r\n");
+        foreach (var (name, value) in request.Headers ?? new Dictionary<string, string>())
+        {
+            text.Append($"{name}: {value}\r\n");
+        }
+
         if (request.Body is not null)
         {
             text.Append("Content-Type: application/json\r\n\r\n");
@@ -156,7 +177,7 @@ public static class ODataBatch
 }
 
 /// <summary>One request inside a multipart batch; its url is relative to the service root.</summary>
-public sealed record MultipartRequest(string Method, string Url, object? Body = null);
+public sealed record MultipartRequest(string Method, string Url, object? Body = null, IReadOnlyDictionary<string, string>? Headers = null);
 
 /// <summary>Requests of a multipart batch that succeed or fail together.</summary>
 public sealed record ChangeSet(params MultipartRequest[] Requests);

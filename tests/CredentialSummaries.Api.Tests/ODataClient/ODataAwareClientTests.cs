@@ -133,6 +133,42 @@ public sealed class ODataAwareClientTests(SummariesApiFactory factory) : IClassF
     }
 
     [Fact]
+    public async Task A_batch_response_reads_part_by_part_against_the_model()
+    {
+        var client = await ConnectAsync();
+        var existing = await tenant.Writer.CreateAsync();
+        var odataClient = new Dictionary<string, string> { ["OData-MaxVersion"] = "4.01" };
+
+        using var response = await tenant.Writer.PostAsync(ODataBatch.V1Batch, ODataBatch.Multipart(
+            new ChangeSet(new MultipartRequest("POST", GraphApi.Summaries, GraphApi.SeedBody())),
+            new MultipartRequest("GET", $"{GraphApi.Summaries}/{existing.Id()}"),
+            new MultipartRequest("GET", $"{GraphApi.Summaries}?$select=tenantDisplayName&$count=true"),
+            new MultipartRequest("GET", $"{GraphApi.Summaries}/no-such-id", Headers: odataClient)));
+        var parts = await ODataBatch.ReadMultipartAsync(response);
+
+        parts.Select(p => p.Status).Should().Equal(201, 200, 200, 404);
+        using (var created = parts[0].AsResponse())
+        {
+            (await client.ReadEntityAsync(created)).Resource.TypeName.Should().Be("microsoft.graph.managedTenants.credentialUserRegistrationsSummary");
+        }
+
+        using (var fetched = parts[1].AsResponse())
+        {
+            (await client.ReadEntityAsync(fetched)).Values["id"].Should().Be(existing.Id());
+        }
+
+        using (var listed = parts[2].AsResponse())
+        {
+            var (set, entities) = await client.ReadCollectionAsync(listed);
+            set.Count.Should().Be(2);
+            entities.Should().HaveCount(2).And.AllSatisfy(e => Fixtures.ODataClient.Values(e).Keys.Should().Equal("tenantDisplayName"));
+        }
+
+        using var missing = parts[3].AsResponse();
+        (await client.ReadErrorAsync(missing)).Code.Should().Be("ResourceNotFound");
+    }
+
+    [Fact]
     public async Task A_payload_the_model_does_not_describe_fails_to_read()
     {
         var client = await ConnectAsync();
