@@ -48,7 +48,8 @@ public static class GraphEdmModel
 
         builder.EnableLowerCamelCase();
 
-        var model = builder.GetEdmModel();
+        var model = (EdmModel)builder.GetEdmModel();
+        CapabilitiesAnnotations.Apply(model);
         model.MarkAsImmutable();
         return model;
     }

@@ -39,6 +39,21 @@ public static class MetadataDocuments
         return model;
     }
 
+    /// <summary>
+    /// The CSDL JSON document read back by <see cref="CsdlReader"/>, as a client of JSON metadata would; fails the test
+    /// unless it parses.
+    /// </summary>
+    public static async Task<IEdmModel> ReadCsdlJsonModelAsync(this HttpClient client, string root)
+    {
+        using var response = await client.GetMetadataAsync(root, "application/json");
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        var reader = new Utf8JsonReader(bytes);
+        var parsed = CsdlReader.TryParse(ref reader, out var model, out var errors);
+        parsed.Should().BeTrue(string.Join("; ", errors ?? []));
+        return model;
+    }
+
     /// <summary>The CSDL JSON document asked for with <c>Accept: application/json</c>; fails the test unless it is served.</summary>
     public static async Task<JsonElement> ReadCsdlJsonAsync(this HttpClient client, string root)
     {
