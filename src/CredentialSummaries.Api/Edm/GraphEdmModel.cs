@@ -49,7 +49,8 @@ public static class GraphEdmModel
 
         builder.EnableLowerCamelCase();
 
-        var model = builder.GetEdmModel();
+        var model = (EdmModel)builder.GetEdmModel();
+        CapabilitiesAnnotations.Apply(model);
         model.MarkAsImmutable();
         return model;
     }

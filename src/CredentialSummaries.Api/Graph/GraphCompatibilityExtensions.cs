@@ -56,6 +56,8 @@ public static class GraphCompatibilityExtensions
                         .AddSingleton<ODataBatchHandler, AtomicODataBatchHandler>());
                 }
             });
+        // After AddOData's own setup, which puts the OData formatters first: this one must come before them.
+        builder.Services.PostConfigure<MvcOptions>(options => options.OutputFormatters.Insert(0, new CsdlMetadataFormatter()));
         return builder;
     }
 
