@@ -19,7 +19,6 @@ public static class GraphCompatibilityExtensions
     {
         builder.Services.Configure<GraphCompatibilityOptions>(builder.Configuration.GetSection(GraphCompatibilityOptions.Section));
         builder.Services.AddExceptionHandler<GraphExceptionHandler>();
-        builder.Services.AddProblemDetails();
 
         var model = GraphEdmModel.Build();
         builder.Services.AddSingleton(model);
@@ -76,7 +75,12 @@ public static class GraphCompatibilityExtensions
     public static WebApplication UseGraphCompatibility(this WebApplication app)
     {
         app.UseMiddleware<GraphRequestIdMiddleware>();
-        app.UseExceptionHandler();
+        // GraphExceptionHandler answers every exception; the fallback only satisfies the middleware's need for one
+        // without registering ProblemDetails, which MVC would otherwise use for its own 406 bodies.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = context => GraphError.ForStatus(StatusCodes.Status500InternalServerError, context.Request).WriteAsync(context),
+        });
         app.UseStatusCodePages(context => GraphError.ForStatus(context.HttpContext.Response.StatusCode, context.HttpContext.Request)
             .WriteAsync(context.HttpContext));
         app.UseMiddleware<RequestBodyLimitMiddleware>();

@@ -174,6 +174,19 @@ public sealed class ErrorShapeTests(SummariesApiFactory factory) : IClassFixture
         await response.ShouldBeGraphErrorAsync(HttpStatusCode.NotAcceptable, "NotAcceptable", "application/json");
     }
 
+    [Theory]
+    [InlineData(GraphApi.V1Root + "/$metadata")]
+    [InlineData(GraphApi.V1Root + "/")]
+    public async Task Accept_of_problem_json_alone_returns_406_in_graphs_shape_not_problem_details(string url)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Accept.ParseAdd("application/problem+json");
+
+        using var response = await factory.ClientFor(token: null).SendAsync(request);
+
+        await response.ShouldBeGraphErrorAsync(HttpStatusCode.NotAcceptable, "NotAcceptable");
+    }
+
     [Fact]
     public async Task Accept_of_xml_or_json_is_answered_with_json()
     {
