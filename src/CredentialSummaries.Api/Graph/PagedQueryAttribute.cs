@@ -13,6 +13,7 @@ namespace CredentialSummaries.Api.Graph;
 public sealed class PagedQueryAttribute : EnableQueryAttribute
 {
     private const string MaxPageSize = "odata.maxpagesize";
+    private const string UnprefixedMaxPageSize = "maxpagesize";
 
     public PagedQueryAttribute()
     {
@@ -25,10 +26,14 @@ public sealed class PagedQueryAttribute : EnableQueryAttribute
         ArgumentNullException.ThrowIfNull(actionExecutedContext);
         base.OnActionExecuted(actionExecutedContext);
         var request = actionExecutedContext.HttpContext.Request;
-        if (Preferences.TryGetInt(request, MaxPageSize, out var preferred) && preferred > 0)
+        // OData 4.01 also has the preference without its prefix; the unprefixed one wins, as in OData's own reading.
+        var name = Preferences.TryGetInt(request, UnprefixedMaxPageSize, out var preferred) ? UnprefixedMaxPageSize
+            : Preferences.TryGetInt(request, MaxPageSize, out preferred) ? MaxPageSize
+            : null;
+        if (name is not null && preferred > 0)
         {
             actionExecutedContext.HttpContext.Response.Headers.Append(
-                Preferences.PreferenceAppliedHeader, $"{MaxPageSize}={Math.Min(preferred, PageSize)}");
+                Preferences.PreferenceAppliedHeader, $"{name}={Math.Min(preferred, PageSize)}");
         }
     }
 }

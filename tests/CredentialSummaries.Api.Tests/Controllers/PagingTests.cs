@@ -87,6 +87,22 @@ public sealed class PagingTests(SummariesApiFactory factory) : IClassFixture<Sum
     }
 
     [Fact]
+    public async Task Prefer_maxpagesize_without_the_odata_prefix_is_honoured_too()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await tenant.Writer.CreateAsync();
+        }
+
+        using var response = await tenant.Reader.SendAsync(GraphApi.Request(HttpMethod.Get, GraphApi.Summaries, null, ("Prefer", "maxpagesize=2")));
+
+        var json = await response.ReadJsonAsync();
+        response.Headers.GetValues("Preference-Applied").Should().Equal("maxpagesize=2");
+        json.GetProperty("value").GetArrayLength().Should().Be(2);
+        json.GetProperty("@odata.nextLink").GetString().Should().Contain("skiptoken");
+    }
+
+    [Fact]
     public async Task Prefer_maxpagesize_above_the_server_page_size_is_capped_at_100()
     {
         for (var i = 0; i < 3; i++)
