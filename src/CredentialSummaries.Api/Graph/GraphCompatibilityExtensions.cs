@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OData;
 using Microsoft.AspNetCore.OData.Batch;
 using Microsoft.AspNetCore.OData.Formatter.Serialization;
+using Microsoft.AspNetCore.OData.Query;
 using Microsoft.AspNetCore.OData.Query.Expressions;
 using Microsoft.OData.UriParser;
 
@@ -52,6 +53,7 @@ public static class GraphCompatibilityExtensions
                         // Graph accepts option and property names in any case and options without '$'
                         // (select=tenantDisplayName, $FILTER=TenantDisplayName eq '…').
                         .AddSingleton<ODataUriResolver>(new ODataUriResolver { EnableCaseInsensitive = true, EnableNoDollarQueryOptions = true })
+                        .AddSingleton<SkipTokenHandler, OpaqueSkipTokenHandler>()
                         .AddSingleton<ODataBatchHandler, AtomicODataBatchHandler>());
                 }
             });

@@ -64,6 +64,24 @@ public sealed class PagingTests(SummariesApiFactory factory) : IClassFixture<Sum
     }
 
     [Fact]
+    public async Task The_skiptoken_is_opaque_and_a_forged_one_is_refused()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await tenant.Writer.CreateAsync(Row($"Secret name {i}", 200, true));
+        }
+
+        using var first = await tenant.Reader.SendAsync(
+            GraphApi.Request(HttpMethod.Get, $"{GraphApi.Summaries}?$orderby=tenantDisplayName", null, ("Prefer", "odata.maxpagesize=1")));
+        var next = (await first.ReadJsonAsync()).GetProperty("@odata.nextLink").GetString()!;
+        var token = Uri.UnescapeDataString(new Uri(next).Query).Split('&').Single(p => p.Contains("skiptoken", StringComparison.Ordinal)).Split('=', 2)[1];
+
+        token.Should().MatchRegex("^[A-Za-z0-9_-]+$").And.NotContain("Secret");
+        using var forged = await tenant.Reader.GetAsync($"{GraphApi.Summaries}?$orderby=tenantDisplayName&$skiptoken=tenantDisplayName-'Secret'");
+        await forged.ShouldBeGraphErrorAsync(HttpStatusCode.BadRequest, "BadRequest", "$skiptoken");
+    }
+
+    [Fact]
     public async Task Prefer_maxpagesize_makes_smaller_pages_and_is_confirmed_in_preference_applied()
     {
         for (var i = 0; i < 12; i++)
