@@ -1,3 +1,4 @@
+using CredentialSummaries.Api.Query;
 using CredentialSummaries.Api.Graph;
 using CredentialSummaries.Api.Identity;
 using CredentialSummaries.Api.Model;

@@ -1,3 +1,5 @@
+using CredentialSummaries.Api.Batching;
+using CredentialSummaries.Api.Query;
 using CredentialSummaries.Api.Controllers;
 using CredentialSummaries.Api.Edm;
 using Microsoft.AspNetCore.Mvc;

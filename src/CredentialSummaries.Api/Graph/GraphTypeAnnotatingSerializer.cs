@@ -1,3 +1,4 @@
+using CredentialSummaries.Api.Query;
 using CredentialSummaries.Api.Model;
 using Microsoft.AspNetCore.OData.Formatter;
 using Microsoft.AspNetCore.OData.Formatter.Serialization;

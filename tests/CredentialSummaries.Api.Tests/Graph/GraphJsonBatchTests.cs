@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using CredentialSummaries.Api.Tests.Fixtures;
 using static CredentialSummaries.Api.Tests.Fixtures.GraphBatch;
 

@@ -1,7 +1,8 @@
+using CredentialSummaries.Api.Graph;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.OData.Query;
 
-namespace CredentialSummaries.Api.Graph;
+namespace CredentialSummaries.Api.Query;
 
 /// <summary>
 /// <c>[EnableQuery]</c> for collections with the service's paging: pages of <see cref="SummaryQueryLimits.PageSize"/>

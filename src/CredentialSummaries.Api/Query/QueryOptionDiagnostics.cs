@@ -4,7 +4,7 @@ using Microsoft.OData;
 using Microsoft.OData.Edm;
 using Microsoft.OData.UriParser;
 
-namespace CredentialSummaries.Api.Graph;
+namespace CredentialSummaries.Api.Query;
 
 /// <summary>
 /// Names the query option that made a query fail. OData's validation says what was wrong

@@ -1,10 +1,11 @@
+using CredentialSummaries.Api.Graph;
 using CredentialSummaries.Api.Persistence;
 using Microsoft.AspNetCore.OData.Batch;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Microsoft.OData;
 
-namespace CredentialSummaries.Api.Graph;
+namespace CredentialSummaries.Api.Batching;
 
 /// <summary>
 /// OData's own <c>$batch</c> at each service root, multipart/mixed or JSON, with atomic change sets (multipart change

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace CredentialSummaries.Api.Graph;
+namespace CredentialSummaries.Api.Batching;
 
 /// <summary>One request of a Graph JSON batch, as the client sent it.</summary>
 public sealed record GraphJsonBatchRequest(

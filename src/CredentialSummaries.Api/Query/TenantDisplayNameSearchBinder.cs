@@ -3,7 +3,7 @@ using CredentialSummaries.Api.Model;
 using Microsoft.AspNetCore.OData.Query.Expressions;
 using Microsoft.OData.UriParser;
 
-namespace CredentialSummaries.Api.Graph;
+namespace CredentialSummaries.Api.Query;
 
 /// <summary>
 /// <c>$search</c> as Graph reads it: each term (<c>$search="contoso"</c>, or Graph's property form

@@ -1,8 +1,9 @@
+using CredentialSummaries.Api.Graph;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Features.Authentication;
 
-namespace CredentialSummaries.Api.Graph;
+namespace CredentialSummaries.Api.Batching;
 
 /// <summary>
 /// Runs one request of a batch (Graph JSON or OData <c>$batch</c>) through the rest of the pipeline as if it had

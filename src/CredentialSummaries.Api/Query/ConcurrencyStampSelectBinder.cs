@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.OData.Query.Expressions;
 using Microsoft.OData.Edm;
 using System.Linq.Expressions;
 
-namespace CredentialSummaries.Api.Graph;
+namespace CredentialSummaries.Api.Query;
 
 /// <summary>
 /// Carries the concurrency stamp through <c>$select</c> projections, so that entities written with <c>$select</c>

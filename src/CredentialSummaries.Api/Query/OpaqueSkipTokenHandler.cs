@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.OData.Query;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.OData;
 
-namespace CredentialSummaries.Api.Graph;
+namespace CredentialSummaries.Api.Query;
 
 /// <summary>
 /// OData's keyset <c>$skiptoken</c> (the last row's order values and key), sealed in base64url so that clients treat

@@ -1,10 +1,11 @@
+using CredentialSummaries.Api.Graph;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
-namespace CredentialSummaries.Api.Graph;
+namespace CredentialSummaries.Api.Batching;
 
 /// <summary>
 /// Microsoft Graph JSON batching at <c>/v1.0/$batch</c> and <c>/beta/$batch</c>. It sits before everything else, so
