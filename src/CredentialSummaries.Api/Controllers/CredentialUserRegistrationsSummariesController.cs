@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.OData.Deltas;
 using Microsoft.AspNetCore.OData.Extensions;
 using Microsoft.AspNetCore.OData.Query;
 using Microsoft.AspNetCore.OData.Routing.Controllers;
+using Microsoft.Net.Http.Headers;
 using Microsoft.OData.UriParser;
 
 namespace CredentialSummaries.Api.Controllers;
@@ -83,26 +84,23 @@ public sealed class CredentialUserRegistrationsSummariesController(SummaryStore 
     [Authorize(Policy = GraphPermissions.WritePolicy)]
     public async Task<IActionResult> Patch(string key, [FromBody] Delta<CredentialUserRegistrationsSummary> body, CancellationToken cancellationToken)
     {
-        await using var write = await store.BeginWriteAsync(cancellationToken);
-        var summary = await store.FindForUpdateAsync(key, cancellationToken);
-        if (summary is null)
+        IActionResult? refusal = null;
+        var (outcome, summary) = await store.UpdateAsync(key, stored =>
         {
-            return SummaryNotFound(key);
-        }
+            refusal = !EntityTags.IfMatchAllows(Request, stored.ConcurrencyStamp)
+                ? new GraphErrorResult(EntityTags.PreconditionFailed(key))
+                : SummaryRules.ApplyUpdate(stored, body, clock.GetUtcNow().UtcDateTime) is { } violation ? InvalidBody(violation) : null;
+            return refusal is null;
+        }, retryWhenOvertaken: !Request.Headers.ContainsKey(HeaderNames.IfMatch), cancellationToken);
 
-        if (!EntityTags.IfMatchAllows(Request, summary.ConcurrencyStamp))
+        return outcome switch
         {
-            return new GraphErrorResult(EntityTags.PreconditionFailed(key));
-        }
-
-        if (SummaryRules.ApplyUpdate(summary, body, clock.GetUtcNow().UtcDateTime) is { } violation)
-        {
-            return InvalidBody(violation);
-        }
-
-        await store.SaveAsync(cancellationToken);
-        await write.CommitAsync(cancellationToken);
-        return EntityResult.Updated(summary, summary.Id, summary.ConcurrencyStamp);
+            UpdateOutcome.Updated => EntityResult.Updated(summary!, summary!.Id, summary.ConcurrencyStamp),
+            UpdateOutcome.Refused => refusal!,
+            UpdateOutcome.Overtaken when Request.Headers.ContainsKey(HeaderNames.IfMatch) => new GraphErrorResult(EntityTags.PreconditionFailed(key)),
+            UpdateOutcome.Overtaken => SummaryConflict($"The credentialUserRegistrationsSummary '{key}' kept changing while this update was applied; send it again."),
+            _ => SummaryNotFound(key),
+        };
     }
 
     [Authorize(Policy = GraphPermissions.WritePolicy)]

@@ -19,10 +19,6 @@ public sealed class SummaryStore(SummariesDbContext db)
     public Task<CredentialUserRegistrationsSummary?> FindAsync(string id, CancellationToken cancellationToken) =>
         db.Summaries.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, cancellationToken);
 
-    /// <summary>A tracked row: change it, then call <see cref="SaveAsync"/>.</summary>
-    public Task<CredentialUserRegistrationsSummary?> FindForUpdateAsync(string id, CancellationToken cancellationToken) =>
-        db.Summaries.FirstOrDefaultAsync(s => s.Id == id, cancellationToken);
-
     public async Task<AddOutcome> AddAsync(CredentialUserRegistrationsSummary summary, CancellationToken cancellationToken)
     {
         summary.OwnerTenantId = db.OwnerTenantId
@@ -51,17 +47,45 @@ public sealed class SummaryStore(SummariesDbContext db)
         }
     }
 
-    public Task SaveAsync(CancellationToken cancellationToken) => db.SaveChangesAsync(cancellationToken);
-
     /// <summary>
-    /// Begins a read-modify-write: the read and the write see one state, and concurrent writers wait for each other
-    /// (on SQLite the transaction starts IMMEDIATE, taking the write lock before the read). Joins a transaction that
-    /// is already open (a batch change set) instead of starting its own.
+    /// Reads the row, lets <paramref name="change"/> decide and change it, and writes it only if nobody wrote it in
+    /// between (the UPDATE carries the concurrency stamp that was read). Readers never wait for writers. A write that
+    /// lost such a race is retried on the fresh row when <paramref name="retryWhenOvertaken"/> (a PATCH without
+    /// If-Match), and reported as <see cref="UpdateOutcome.Overtaken"/> otherwise (its ETag is stale now).
     /// </summary>
-    public async Task<StoreWrite> BeginWriteAsync(CancellationToken cancellationToken) =>
-        db.Database.CurrentTransaction is null
-            ? new StoreWrite(await db.Database.BeginTransactionAsync(cancellationToken))
-            : new StoreWrite(null);
+    public async Task<(UpdateOutcome Outcome, CredentialUserRegistrationsSummary? Summary)> UpdateAsync(
+        string id, Func<CredentialUserRegistrationsSummary, bool> change, bool retryWhenOvertaken, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var summary = await db.Summaries.FirstOrDefaultAsync(s => s.Id == id, cancellationToken);
+            if (summary is null)
+            {
+                return (UpdateOutcome.NotFound, null);
+            }
+
+            if (!change(summary))
+            {
+                return (UpdateOutcome.Refused, summary);
+            }
+
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return (UpdateOutcome.Updated, summary);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                db.ChangeTracker.Clear();
+                if (!retryWhenOvertaken || attempt == MaxUpdateAttempts)
+                {
+                    return (UpdateOutcome.Overtaken, null);
+                }
+            }
+        }
+    }
+
+    private const int MaxUpdateAttempts = 10;
 
     /// <summary>Deletes the row if it exists and, when <paramref name="ifMatchStamps"/> is given, still has one of those stamps.</summary>
     public async Task<DeleteOutcome> DeleteAsync(string id, IReadOnlyCollection<string> ifMatchStamps, CancellationToken cancellationToken)
@@ -82,18 +106,21 @@ public sealed class SummaryStore(SummariesDbContext db)
 
 }
 
+public enum UpdateOutcome
+{
+    Updated,
+    NotFound,
+
+    /// <summary>The change function declined (a rule or a precondition failed); nothing was written.</summary>
+    Refused,
+
+    /// <summary>Another write landed between this one's read and its write.</summary>
+    Overtaken,
+}
+
 public enum DeleteOutcome
 {
     Deleted,
     NotFound,
     PreconditionFailed,
-}
-
-/// <summary>A write begun by <see cref="SummaryStore.BeginWriteAsync"/>; disposing it uncommitted rolls it back.</summary>
-public sealed class StoreWrite(Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction? ownTransaction) : IAsyncDisposable
-{
-    public Task CommitAsync(CancellationToken cancellationToken) =>
-        ownTransaction?.CommitAsync(cancellationToken) ?? Task.CompletedTask;
-
-    public ValueTask DisposeAsync() => ownTransaction?.DisposeAsync() ?? ValueTask.CompletedTask;
 }
