@@ -8,6 +8,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.AddGraphOData();
 builder.AddGraphIdentity();
 builder.AddSummariesStore();
+builder.AddGraphThrottling();
 
 var app = builder.Build();
 
@@ -16,6 +17,7 @@ app.UseGraphCompatibility();
 // Explicit, so that routing runs after batching and each batched request is routed on its own.
 app.UseRouting();
 app.UseAuthentication();
+app.UseGraphThrottling();
 app.UseAuthorization();
 app.MapControllers();
 

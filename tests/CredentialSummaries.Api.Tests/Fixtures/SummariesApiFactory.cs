@@ -64,6 +64,9 @@ public class SummariesApiFactory : WebApplicationFactory<Program>
         new("AzureAd:Instance", "https://login.microsoftonline.com/"),
         new("AzureAd:TenantId", "organizations"),
         new("AzureAd:ClientId", TokenMinter.ClientId),
+        // Tests fire hundreds of requests per tenant in a second; ThrottlingTests set real limits.
+        new("Throttling:RequestsPerSecond", "1000000"),
+        new("Throttling:Burst", "1000000"),
     ];
 
     /// <summary>Entra ID's keys and issuer, replaced by the test key; audience and lifetime stay validated.</summary>
