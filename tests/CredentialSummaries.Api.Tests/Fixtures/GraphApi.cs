@@ -95,6 +95,15 @@ public static class GraphApi
         return json;
     }
 
+    /// <summary>Reads one summary; fails the test unless the service answers 200.</summary>
+    public static async Task<JsonElement> GetSummaryAsync(this HttpClient client, string id)
+    {
+        using var response = await client.GetAsync($"{Summaries}/{id}");
+        var json = await response.ReadJsonAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.OK, json.ToString());
+        return json;
+    }
+
     public static string Id(this JsonElement entity) => entity.GetProperty("id").GetString()!;
 
     /// <summary>
