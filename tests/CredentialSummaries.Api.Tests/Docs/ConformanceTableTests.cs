@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
+using CredentialSummaries.Api.Tests.Fixtures;
 
 namespace CredentialSummaries.Api.Tests.Docs;
 
@@ -31,7 +32,7 @@ public sealed partial class ConformanceTableTests
 
     private static IEnumerable<(string Requirement, string Verdict, string Proof)> ConformanceRows()
     {
-        var readme = File.ReadAllLines(Path.Combine(RepositoryRoot(), "README.md"));
+        var readme = File.ReadAllLines(Path.Combine(ExternalTool.RepositoryRoot, "README.md"));
         var start = Array.FindIndex(readme, l => l.StartsWith("## OData 4.01 conformance", StringComparison.Ordinal));
         start.Should().BeGreaterThan(0, "the README has an OData 4.01 conformance section");
         foreach (var line in readme.Skip(start + 1).TakeWhile(l => !l.StartsWith("## ", StringComparison.Ordinal)))
@@ -42,17 +43,6 @@ public sealed partial class ConformanceTableTests
                 yield return (cells[1], cells[2], cells[3]);
             }
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "CredentialSummaries.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("CredentialSummaries.sln not found above the test binaries.");
     }
 
     [GeneratedRegex(@"`([A-Z][A-Za-z]+Tests)\.(\*|[A-Za-z0-9_]+)`")]
