@@ -16,15 +16,16 @@ namespace CredentialSummaries.Api.Batching;
 /// </summary>
 public sealed class AtomicODataBatchHandler : DefaultODataBatchHandler
 {
+    private const string BatchMediaTypes = "'multipart/mixed' with a boundary or 'application/json'";
+
     public override async Task ProcessBatchAsync(HttpContext context, RequestDelegate nextHandler)
     {
         ArgumentNullException.ThrowIfNull(context);
         GraphRequestIdMiddleware.Stamp(context);
         var maxBytes = context.RequestServices.GetRequiredService<IOptions<GraphCompatibilityOptions>>().Value.MaxRequestBodyBytes;
-        if (context.Request.ContentLength > maxBytes)
+        if (RequestBodyLimit.Refusal(context, maxBytes) is { } tooLarge)
         {
-            await new GraphError(StatusCodes.Status413PayloadTooLarge, "RequestEntityTooLarge",
-                $"The request body is {context.Request.ContentLength} bytes; the limit is {maxBytes} bytes.").WriteAsync(context);
+            await tooLarge.WriteAsync(context);
             return;
         }
 
@@ -46,17 +47,14 @@ public sealed class AtomicODataBatchHandler : DefaultODataBatchHandler
         ArgumentNullException.ThrowIfNull(request);
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType))
         {
-            await GraphError.UnsupportedMediaType(
-                "A $batch request must be 'multipart/mixed' with a boundary or 'application/json'; it had no Content-Type.").WriteAsync(request.HttpContext);
+            await GraphError.UnsupportedMediaType("A $batch request", BatchMediaTypes, request.ContentType).WriteAsync(request.HttpContext);
             return false;
         }
 
         var isMultipart = contentType.MediaType.Equals("multipart/mixed", StringComparison.OrdinalIgnoreCase);
         if (!isMultipart && !contentType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
         {
-            await GraphError.UnsupportedMediaType(
-                $"A $batch request must be 'multipart/mixed' with a boundary or 'application/json'; the Content-Type was '{request.ContentType}'.")
-                .WriteAsync(request.HttpContext);
+            await GraphError.UnsupportedMediaType("A $batch request", BatchMediaTypes, request.ContentType).WriteAsync(request.HttpContext);
             return false;
         }
 

@@ -80,21 +80,14 @@ public sealed partial class GraphJsonBatchMiddleware(
 
         if (!request.HasJsonContentType())
         {
-            var sent = string.IsNullOrEmpty(request.ContentType) ? "none" : $"'{request.ContentType}'";
-            await GraphError.UnsupportedMediaType($"A JSON batch must be 'application/json'; the Content-Type was {sent}.").WriteAsync(context);
+            await GraphError.UnsupportedMediaType("A JSON batch", "'application/json'", request.ContentType).WriteAsync(context);
             return;
         }
 
-        if (request.ContentLength > maxBytes)
+        if (RequestBodyLimit.Refusal(context, maxBytes) is { } tooLarge)
         {
-            await new GraphError(StatusCodes.Status413PayloadTooLarge, "RequestEntityTooLarge",
-                $"The request body is {request.ContentLength} bytes; the limit is {maxBytes} bytes.").WriteAsync(context);
+            await tooLarge.WriteAsync(context);
             return;
-        }
-
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
-        {
-            sizeFeature.MaxRequestBodySize = maxBytes;
         }
 
         JsonDocument document;

@@ -22,6 +22,10 @@ public sealed record GraphError(int StatusCode, string Code, string Message)
     public static GraphError UnsupportedMediaType(string message) =>
         new(StatusCodes.Status415UnsupportedMediaType, "UnsupportedMediaType", message);
 
+    /// <summary>A 415 that says what the body must be and what the request's Content-Type was.</summary>
+    public static GraphError UnsupportedMediaType(string subject, string expected, string? contentType) =>
+        UnsupportedMediaType($"{subject} must be {expected}; the Content-Type was {(string.IsNullOrEmpty(contentType) ? "none" : $"'{contentType}'")}.");
+
     public static GraphError Unauthorized(string message) =>
         new(StatusCodes.Status401Unauthorized, "InvalidAuthenticationToken", message);
 

@@ -36,21 +36,28 @@ public sealed class RequestBodyLimitMiddleware(RequestDelegate next, Microsoft.E
 {
     private readonly long maxBytes = options.Value.MaxRequestBodyBytes;
 
-    public Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context) =>
+        RequestBodyLimit.Refusal(context, maxBytes) is { } refusal ? refusal.WriteAsync(context) : next(context);
+}
+
+/// <summary>The body-size rule, for the middleware and for the batch endpoints that run before it.</summary>
+public static class RequestBodyLimit
+{
+    /// <returns>The 413 for a declared length over <paramref name="maxBytes"/>; otherwise null, with the server's limit capped.</returns>
+    public static GraphError? Refusal(HttpContext context, long maxBytes)
     {
         if (context.Request.ContentLength > maxBytes)
         {
             return new GraphError(StatusCodes.Status413PayloadTooLarge, "RequestEntityTooLarge",
-                $"The request body is {context.Request.ContentLength} bytes; the limit is {maxBytes} bytes.").WriteAsync(context);
+                $"The request body is {context.Request.ContentLength} bytes; the limit is {maxBytes} bytes.");
         }
 
-        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeFeature is { IsReadOnly: false })
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
         {
             sizeFeature.MaxRequestBodySize = maxBytes;
         }
 
-        return next(context);
+        return null;
     }
 }
 

@@ -48,9 +48,7 @@ public sealed class GraphJsonBodyFilter : IResourceFilter
         var hasBody = request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0;
         if (hasBody && !request.HasJsonContentType())
         {
-            var sent = string.IsNullOrEmpty(request.ContentType) ? "none" : $"'{request.ContentType}'";
-            context.Result = new GraphErrorResult(GraphError.UnsupportedMediaType(
-                $"The request body must be 'application/json'; the Content-Type was {sent}."));
+            context.Result = new GraphErrorResult(GraphError.UnsupportedMediaType("The request body", "'application/json'", request.ContentType));
             return;
         }
 
