@@ -6,7 +6,9 @@ using CredentialSummaries.Api.Persistence;
 using CredentialSummaries.Api.Validation;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using System.Collections.Frozen;
 using System.Reflection;
+using System.Text.Json;
 using Microsoft.AspNetCore.OData.Deltas;
 using Microsoft.AspNetCore.OData.Extensions;
 using Microsoft.AspNetCore.OData.Query;
@@ -22,6 +24,11 @@ namespace CredentialSummaries.Api.Controllers;
 /// </summary>
 public sealed class CredentialUserRegistrationsSummariesController(SummaryStore store, TimeProvider clock) : ODataController
 {
+    // The EDM's camelCase property names to the CLR getters, looked up once rather than reflected per request.
+    private static readonly FrozenDictionary<string, Func<CredentialUserRegistrationsSummary, object?>> PropertyReaders =
+        typeof(CredentialUserRegistrationsSummary).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .ToFrozenDictionary(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name), p => (Func<CredentialUserRegistrationsSummary, object?>)p.GetValue);
+
     [Authorize(Policy = GraphPermissions.ReadPolicy)]
     [PagedQuery]
     public IQueryable<CredentialUserRegistrationsSummary> Get() => store.Query();
@@ -52,8 +59,7 @@ public sealed class CredentialUserRegistrationsSummariesController(SummaryStore 
 
         var path = Request.ODataFeature().Path;
         var property = path.OfType<PropertySegment>().Single().Property;
-        var value = typeof(CredentialUserRegistrationsSummary).GetProperty(property.Name, BindingFlags.IgnoreCase | BindingFlags.Public | BindingFlags.Instance)!
-            .GetValue(summary);
+        var value = PropertyReaders[property.Name](summary);
         Response.Headers.ETag = EntityTags.Format(summary.ConcurrencyStamp);
         return value switch
         {
