@@ -73,9 +73,9 @@ public sealed class CredentialUserRegistrationsSummariesController(SummaryStore 
     [Authorize(Policy = GraphPermissions.WritePolicy)]
     public async Task<IActionResult> Post([FromBody] Delta<CredentialUserRegistrationsSummary> body, CancellationToken cancellationToken)
     {
-        if (SummaryRules.ApplyCreate(body, clock.GetUtcNow().UtcDateTime, out var summary) is { } violation)
+        if (SummaryRules.ApplyCreate(body, clock.GetUtcNow().UtcDateTime, out var summary) is { Count: > 0 } violations)
         {
-            return InvalidBody(violation);
+            return new GraphErrorResult(violations.ToGraphError());
         }
 
         return await store.AddAsync(summary, cancellationToken) switch
@@ -93,9 +93,11 @@ public sealed class CredentialUserRegistrationsSummariesController(SummaryStore 
         IActionResult? refusal = null;
         var (outcome, summary) = await store.UpdateAsync(key, stored =>
         {
-            refusal = !EntityTags.IfMatchAllows(Request, stored.ConcurrencyStamp)
+            refusal = !EntityTags.PreconditionsAllow(Request, stored.ConcurrencyStamp)
                 ? new GraphErrorResult(EntityTags.PreconditionFailed(key))
-                : SummaryRules.ApplyUpdate(stored, body, clock.GetUtcNow().UtcDateTime) is { } violation ? InvalidBody(violation) : null;
+                : SummaryRules.ApplyUpdate(stored, body, clock.GetUtcNow().UtcDateTime) is { Count: > 0 } violations
+                    ? new GraphErrorResult(violations.ToGraphError())
+                    : null;
             return refusal is null;
         }, retryWhenOvertaken: !Request.Headers.ContainsKey(HeaderNames.IfMatch), cancellationToken);
 
@@ -110,18 +112,26 @@ public sealed class CredentialUserRegistrationsSummariesController(SummaryStore 
     }
 
     [Authorize(Policy = GraphPermissions.WritePolicy)]
-    public async Task<IActionResult> Delete(string key, CancellationToken cancellationToken) =>
-        await store.DeleteAsync(key, EntityTags.IfMatchValues(Request), cancellationToken) switch
+    public async Task<IActionResult> Delete(string key, CancellationToken cancellationToken)
+    {
+        // "Delete unless it is still this version" is rare enough to pay for a read; If-Match is judged in the DELETE.
+        if (Request.Headers.ContainsKey(HeaderNames.IfNoneMatch)
+            && await store.FindAsync(key, cancellationToken) is { } current
+            && EntityTags.IfNoneMatchHits(Request, current.ConcurrencyStamp))
+        {
+            return new GraphErrorResult(EntityTags.PreconditionFailed(key));
+        }
+
+        return await store.DeleteAsync(key, EntityTags.IfMatchValues(Request), cancellationToken) switch
         {
             DeleteOutcome.Deleted => NoContent(),
             DeleteOutcome.PreconditionFailed => new GraphErrorResult(EntityTags.PreconditionFailed(key)),
             _ => SummaryNotFound(key),
         };
+    }
 
     private static GraphErrorResult SummaryNotFound(string key) =>
         new(GraphError.NotFound($"No credentialUserRegistrationsSummary with id '{key}' was found."));
-
-    private static GraphErrorResult InvalidBody(RuleViolation violation) => new(GraphError.BadRequest(violation.Message));
 
     private static GraphErrorResult SummaryConflict(string message) => new(GraphError.Conflict(message));
 }

@@ -14,6 +14,13 @@ public static class EntityTags
     public static bool IfMatchAllows(HttpRequest request, string currentStamp) =>
         !request.Headers.ContainsKey(HeaderNames.IfMatch) || Lists(request.Headers.IfMatch, currentStamp);
 
+    /// <summary>
+    /// The preconditions of a write: <c>If-Match</c> allows it and <c>If-None-Match</c> (<c>*</c> or the current tag:
+    /// "only if it is not this version") does not forbid it.
+    /// </summary>
+    public static bool PreconditionsAllow(HttpRequest request, string currentStamp) =>
+        IfMatchAllows(request, currentStamp) && !IfNoneMatchHits(request, currentStamp);
+
     /// <summary>True when <c>If-None-Match</c> lists the current tag (or is <c>*</c>): the client's copy is current.</summary>
     public static bool IfNoneMatchHits(HttpRequest request, string currentStamp) =>
         request.Headers.ContainsKey(HeaderNames.IfNoneMatch) && Lists(request.Headers.IfNoneMatch, currentStamp);
@@ -25,7 +32,7 @@ public static class EntityTags
             : [];
 
     public static GraphError PreconditionFailed(string id) => new(StatusCodes.Status412PreconditionFailed, "PreconditionFailed",
-        $"The credentialUserRegistrationsSummary '{id}' has changed since the ETag in 'If-Match' was issued; GET it for the current ETag.");
+        $"The credentialUserRegistrationsSummary '{id}' does not meet the request's 'If-Match' or 'If-None-Match' precondition; GET it for the current ETag.");
 
     private static bool Lists(Microsoft.Extensions.Primitives.StringValues header, string currentStamp) =>
         EntityTagHeaderValue.TryParseList(header, out var tags)

@@ -32,7 +32,7 @@ public static class GraphCompatibilityExtensions
                 // Without this, MVC treats the non-nullable Id as [Required] and refuses a POST that has no id.
                 options.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true;
                 options.Filters.Add<ODataMaxVersionFilter>();
-                options.Filters.Add<GraphJsonBodyFilter>();
+                options.Filters.Add<GraphWriteRequestFilter>();
                 options.Filters.Add<GraphRequestBodyFilter>();
                 options.Filters.Add<GraphErrorResultFilter>();
             })

@@ -13,6 +13,9 @@ namespace CredentialSummaries.Api.Graph;
 /// </summary>
 public sealed record GraphError(int StatusCode, string Code, string Message)
 {
+    /// <summary>Graph's <c>error.details</c>: one entry per problem when a request has several (a body's properties).</summary>
+    public IReadOnlyList<GraphErrorDetail> Details { get; init; } = [];
+
     public static GraphError BadRequest(string message) => new(StatusCodes.Status400BadRequest, "BadRequest", message);
 
     public static GraphError NotFound(string message) => new(StatusCodes.Status404NotFound, "ResourceNotFound", message);
@@ -108,6 +111,25 @@ public sealed record GraphError(int StatusCode, string Code, string Message)
         writer.WriteStartObject("error");
         writer.WriteString("code", Code);
         writer.WriteString("message", Message);
+        if (Details.Count > 0)
+        {
+            writer.WriteStartArray("details");
+            foreach (var detail in Details)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("code", detail.Code);
+                writer.WriteString("message", detail.Message);
+                if (detail.Target is not null)
+                {
+                    writer.WriteString("target", detail.Target);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
         writer.WriteStartObject(InnerErrorName(context.Request));
         // Graph writes the date in UTC without fraction or offset.
         writer.WriteString("date", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture));
@@ -118,6 +140,9 @@ public sealed record GraphError(int StatusCode, string Code, string Message)
         writer.WriteEndObject();
     }
 }
+
+/// <summary>One entry of Graph's <c>error.details</c>; <see cref="Target"/> names the property it concerns.</summary>
+public sealed record GraphErrorDetail(string Code, string Message, string? Target);
 
 /// <summary>Lets an MVC action or filter answer with a <see cref="GraphError"/>.</summary>
 public sealed class GraphErrorResult(GraphError error) : IActionResult

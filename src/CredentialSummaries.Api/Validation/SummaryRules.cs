@@ -1,16 +1,58 @@
 using System.Text.RegularExpressions;
+using CredentialSummaries.Api.Graph;
 using CredentialSummaries.Api.Model;
 using Microsoft.AspNetCore.OData.Deltas;
 
 namespace CredentialSummaries.Api.Validation;
 
-/// <summary>A broken rule, named by the JSON property it concerns.</summary>
-public sealed record RuleViolation(string Property, string Message);
-
 /// <summary>
-/// The resource rules of DESIGN §1, in one place for create and update. Both paths end in <see cref="Validate"/>,
-/// which judges the whole entity as it would be stored (for a PATCH: the stored row merged with the change).
+/// One problem with a request body, as Graph reports it in <c>error.details</c>: a code, a message, and the JSON
+/// property it concerns (<see cref="Target"/>; null when it concerns the body as a whole).
 /// </summary>
+public sealed record RuleViolation(string Code, string? Target, string Message)
+{
+    public static RuleViolation InvalidValue(string property, string message) => new(RuleCodes.InvalidValue, property, message);
+}
+
+public static class RuleViolations
+{
+    /// <summary>
+    /// A 400 for a body with <paramref name="violations"/>: every one in <c>error.details</c>, the first one also as
+    /// <c>error.message</c> (clients that read only the message still learn what to fix first).
+    /// </summary>
+    public static GraphError ToGraphError(this IReadOnlyList<RuleViolation> violations)
+    {
+        ArgumentNullException.ThrowIfNull(violations);
+        var first = violations.Count > 0 ? violations[0].Message : "The request body is invalid.";
+        return GraphError.BadRequest(first) with
+        {
+            Details = violations.Select(v => new GraphErrorDetail(v.Code, v.Message, v.Target)).ToArray(),
+        };
+    }
+}
+
+/// <summary>The codes of <see cref="RuleViolation"/>, one per kind of problem.</summary>
+public static class RuleCodes
+{
+    /// <summary>The body is not a JSON object the service can read (syntax, encoding, duplicate names).</summary>
+    public const string InvalidRequestBody = "InvalidRequestBody";
+
+    /// <summary>A property the type does not have.</summary>
+    public const string UnknownProperty = "UnknownProperty";
+
+    /// <summary>A value of the wrong JSON type or format.</summary>
+    public const string InvalidType = "InvalidPropertyType";
+
+    /// <summary>A required property that was not sent.</summary>
+    public const string Required = "RequiredPropertyMissing";
+
+    /// <summary>A property that cannot change once the summary exists.</summary>
+    public const string Immutable = "ReadOnlyProperty";
+
+    /// <summary>A well-typed value that breaks a rule (range, length, the counts against the total).</summary>
+    public const string InvalidValue = "InvalidValue";
+}
+
 public static partial class SummaryRules
 {
     public const int MaxIdLength = 64;
@@ -26,31 +68,35 @@ public static partial class SummaryRules
         ("mfaExcludedUserCount", s => s.MfaExcludedUserCount),
     ];
 
-    /// <summary>Builds a new summary from a POST body: server id and timestamp where none were sent, then the rules.</summary>
-    public static RuleViolation? ApplyCreate(
+    /// <summary>
+    /// Builds a new summary from a POST body: server id and timestamp where none were sent, then the rules.
+    /// </summary>
+    /// <returns>Every rule the body breaks, in property order; empty when the summary may be stored.</returns>
+    public static IReadOnlyList<RuleViolation> ApplyCreate(
         Delta<CredentialUserRegistrationsSummary> body, DateTime utcNow, out CredentialUserRegistrationsSummary summary)
     {
         summary = new CredentialUserRegistrationsSummary();
         body.Patch(summary);
         var sent = body.GetChangedPropertyNames().ToHashSet(StringComparer.Ordinal);
+        var violations = new List<RuleViolation>();
 
         if (!sent.Contains(nameof(Entity.Id)))
         {
             summary.Id = Guid.NewGuid().ToString("D");
         }
-        else if (!IdPattern().IsMatch(summary.Id))
+        else if (!IdPattern().IsMatch(summary.Id ?? string.Empty))
         {
-            return new("id", $"Property 'id' must be 1 to {MaxIdLength} characters of A-Z, a-z, 0-9, '-', '_' or '.'; got \"{Truncate(summary.Id)}\".");
+            violations.Add(RuleViolation.InvalidValue("id",
+                $"Property 'id' must be 1 to {MaxIdLength} characters of A-Z, a-z, 0-9, '-', '_' or '.'; got \"{Truncate(summary.Id)}\"."));
         }
 
-        if (!sent.Contains(nameof(CredentialUserRegistrationsSummary.TenantId)))
+        foreach (var (clrName, property) in new[] { (nameof(CredentialUserRegistrationsSummary.TenantId), "tenantId"),
+                     (nameof(CredentialUserRegistrationsSummary.TenantDisplayName), "tenantDisplayName") })
         {
-            return new("tenantId", "Property 'tenantId' is required.");
-        }
-
-        if (!sent.Contains(nameof(CredentialUserRegistrationsSummary.TenantDisplayName)))
-        {
-            return new("tenantDisplayName", "Property 'tenantDisplayName' is required.");
+            if (!sent.Contains(clrName))
+            {
+                violations.Add(new(RuleCodes.Required, property, $"Property '{property}' is required."));
+            }
         }
 
         if (!sent.Contains(nameof(CredentialUserRegistrationsSummary.LastRefreshedDateTime)))
@@ -58,66 +104,84 @@ public static partial class SummaryRules
             summary.LastRefreshedDateTime = utcNow;
         }
 
-        return Validate(summary);
+        var judged = violations.Select(v => v.Target).ToHashSet(StringComparer.Ordinal);
+        violations.AddRange(Validate(summary).Where(v => !judged.Contains(v.Target)));
+        return violations;
     }
 
-    /// <summary>Applies a PATCH to the stored row; id and tenantId may be repeated but never changed.</summary>
-    public static RuleViolation? ApplyUpdate(
+    /// <summary>
+    /// Applies a PATCH to the stored row; id and tenantId may be repeated but never changed. The rules judge the
+    /// merged entity; when they fail, <paramref name="stored"/> holds the rejected merge and must not be saved.
+    /// </summary>
+    /// <returns>Every rule the merged entity breaks; empty when it may be stored.</returns>
+    public static IReadOnlyList<RuleViolation> ApplyUpdate(
         CredentialUserRegistrationsSummary stored, Delta<CredentialUserRegistrationsSummary> body, DateTime utcNow)
     {
         // TryGetPropertyValue answers for unsent properties too (with the default), so ask what was sent first.
         var sent = body.GetChangedPropertyNames().ToHashSet(StringComparer.Ordinal);
+        var violations = new List<RuleViolation>();
         if (sent.Contains(nameof(Entity.Id)) && body.TryGetPropertyValue(nameof(Entity.Id), out var id)
             && !string.Equals(id as string, stored.Id, StringComparison.Ordinal))
         {
-            return new("id", $"Property 'id' cannot be changed; this summary's id is '{stored.Id}'.");
+            violations.Add(new(RuleCodes.Immutable, "id", $"Property 'id' cannot be changed; this summary's id is '{stored.Id}'."));
         }
 
         if (sent.Contains(nameof(CredentialUserRegistrationsSummary.TenantId))
             && body.TryGetPropertyValue(nameof(CredentialUserRegistrationsSummary.TenantId), out var tenantId)
             && NormalizeGuid(tenantId as string) != stored.TenantId)
         {
-            return new("tenantId", $"Property 'tenantId' cannot be changed; this summary's tenantId is '{stored.TenantId}'.");
+            violations.Add(new(RuleCodes.Immutable, "tenantId",
+                $"Property 'tenantId' cannot be changed; this summary's tenantId is '{stored.TenantId}'."));
         }
 
+        var (keptId, keptTenantId) = (stored.Id, stored.TenantId);
         body.Patch(stored);
+        (stored.Id, stored.TenantId) = (keptId, keptTenantId);
         if (!sent.Contains(nameof(CredentialUserRegistrationsSummary.LastRefreshedDateTime)))
         {
             stored.LastRefreshedDateTime = utcNow;
         }
 
-        return Validate(stored);
+        violations.AddRange(Validate(stored));
+        return violations;
     }
 
     /// <summary>The rules every stored summary obeys. Normalises tenantId (lowercase GUID) and the time (UTC).</summary>
-    public static RuleViolation? Validate(CredentialUserRegistrationsSummary summary)
+    /// <returns>Every rule broken, in property order; empty when the summary may be stored.</returns>
+    public static IReadOnlyList<RuleViolation> Validate(CredentialUserRegistrationsSummary summary)
     {
-        var tenantId = NormalizeGuid(summary.TenantId);
-        if (tenantId is null)
+        var violations = new List<RuleViolation>();
+        if (NormalizeGuid(summary.TenantId) is { } tenantId)
         {
-            return new("tenantId", $"Property 'tenantId' must be a GUID (the managed tenant's Entra tenant id); got \"{Truncate(summary.TenantId)}\".");
+            summary.TenantId = tenantId;
         }
-
-        summary.TenantId = tenantId;
+        else
+        {
+            violations.Add(RuleViolation.InvalidValue("tenantId",
+                $"Property 'tenantId' must be a GUID (the managed tenant's Entra tenant id); got \"{Truncate(summary.TenantId)}\"."));
+        }
 
         if (string.IsNullOrWhiteSpace(summary.TenantDisplayName) || summary.TenantDisplayName.Length > MaxDisplayNameLength)
         {
-            return new("tenantDisplayName", $"Property 'tenantDisplayName' must be 1 to {MaxDisplayNameLength} characters and not blank.");
+            violations.Add(RuleViolation.InvalidValue("tenantDisplayName",
+                $"Property 'tenantDisplayName' must be 1 to {MaxDisplayNameLength} characters and not blank."));
         }
 
         if (summary.TenantLicenseType?.Length > MaxShortTextLength)
         {
-            return new("tenantLicenseType", $"Property 'tenantLicenseType' must be at most {MaxShortTextLength} characters.");
+            violations.Add(RuleViolation.InvalidValue("tenantLicenseType",
+                $"Property 'tenantLicenseType' must be at most {MaxShortTextLength} characters."));
         }
 
         if (summary.MfaConditionalAccessPolicyState?.Length > MaxShortTextLength)
         {
-            return new("mfaConditionalAccessPolicyState", $"Property 'mfaConditionalAccessPolicyState' must be at most {MaxShortTextLength} characters.");
+            violations.Add(RuleViolation.InvalidValue("mfaConditionalAccessPolicyState",
+                $"Property 'mfaConditionalAccessPolicyState' must be at most {MaxShortTextLength} characters."));
         }
 
         if (summary.TotalUserCount < 0)
         {
-            return new("totalUserCount", $"Property 'totalUserCount' must be 0 or more; got {summary.TotalUserCount}.");
+            violations.Add(RuleViolation.InvalidValue("totalUserCount", $"Property 'totalUserCount' must be 0 or more; got {summary.TotalUserCount}."));
         }
 
         foreach (var (name, value) in Counts)
@@ -125,12 +189,12 @@ public static partial class SummaryRules
             var count = value(summary);
             if (count < 0)
             {
-                return new(name, $"Property '{name}' must be 0 or more; got {count}.");
+                violations.Add(RuleViolation.InvalidValue(name, $"Property '{name}' must be 0 or more; got {count}."));
             }
-
-            if (count > summary.TotalUserCount)
+            else if (count > summary.TotalUserCount)
             {
-                return new(name, $"Property '{name}' ({count}) cannot exceed 'totalUserCount' ({summary.TotalUserCount}).");
+                violations.Add(RuleViolation.InvalidValue(name,
+                    $"Property '{name}' ({count}) cannot exceed 'totalUserCount' ({summary.TotalUserCount})."));
             }
         }
 
@@ -141,12 +205,25 @@ public static partial class SummaryRules
             DateTimeKind.Unspecified => DateTime.SpecifyKind(summary.LastRefreshedDateTime, DateTimeKind.Utc),
             _ => summary.LastRefreshedDateTime,
         };
-        return null;
+        return violations;
     }
 
     private static string? NormalizeGuid(string? value) => Guid.TryParse(value, out var guid) ? guid.ToString("D") : null;
 
-    private static string Truncate(string? value) => value is null ? "null" : value.Length <= 64 ? value : value[..64] + "…";
+    private static string Truncate(string? value) => value is null ? "null" : Echo(value);
+
+    /// <summary>A value as it may be quoted back in an error message: at most 64 characters, never half a surrogate pair.</summary>
+    public static string Echo(string value)
+    {
+        const int max = 64;
+        if (value.Length <= max)
+        {
+            return value;
+        }
+
+        var cut = char.IsHighSurrogate(value[max - 1]) ? max - 1 : max;
+        return string.Concat(value.AsSpan(0, cut), "…");
+    }
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();

@@ -126,20 +126,35 @@ public sealed class CreateSummaryTests(SummariesApiFactory factory) : IClassFixt
     }
 
     [Fact]
-    public async Task Post_of_the_seed_pages_verbatim_body_returns_400_naming_the_property_and_stores_nothing()
+    public async Task Post_of_the_seed_pages_verbatim_body_reports_every_problem_at_once_and_stores_nothing()
     {
         using var response = await tenant.Writer.PostAsync(GraphApi.Summaries, GraphApi.SeedBodyVerbatim);
 
-        await response.ShouldBeGraphErrorAsync(HttpStatusCode.BadRequest, "BadRequest",
-            "Property 'mfaAndSsprCapableUserCount' must be an Int32; got \"Integer\".");
+        var error = await response.ShouldBeGraphErrorAsync(HttpStatusCode.BadRequest, "BadRequest",
+            "Property 'mfaAndSsprCapableUserCount' must be an Int32 (a JSON integer, -2147483648 to 2147483647); got \"Integer\".");
+        var details = error.GetProperty("details").EnumerateArray()
+            .Select(d => (Code: d.GetProperty("code").GetString(), Target: d.GetProperty("target").GetString(), Message: d.GetProperty("message").GetString()))
+            .ToList();
+        details.Select(d => (d.Code, d.Target)).Should().Equal(
+            ("InvalidPropertyType", "mfaAndSsprCapableUserCount"),
+            ("InvalidPropertyType", "ssprEnabledUserCount"),
+            ("InvalidPropertyType", "mfaRegisteredUserCount"),
+            ("InvalidPropertyType", "ssprRegisteredUserCount"),
+            ("InvalidPropertyType", "totalUserCount"),
+            ("InvalidPropertyType", "securityDefaultsEnabled"),
+            ("InvalidPropertyType", "lastRefreshedDateTime"),
+            ("InvalidValue", "tenantId"));
+        details[0].Message.Should().Be(error.GetProperty("message").GetString());
+        details[5].Message.Should().Be("Property 'securityDefaultsEnabled' must be a Boolean (true or false, not a string); got \"Boolean\".");
+        details[7].Message.Should().Be("Property 'tenantId' must be a GUID (the managed tenant's Entra tenant id); got \"String\".");
         await ShouldHaveCountAsync(0);
     }
 
     [Theory]
-    [InlineData("totalUserCount", "\"Integer\"", "Property 'totalUserCount' must be an Int32; got \"Integer\".")]
+    [InlineData("totalUserCount", "\"Integer\"", "Property 'totalUserCount' must be an Int32 (a JSON integer, -2147483648 to 2147483647); got \"Integer\".")]
     [InlineData("securityDefaultsEnabled", "\"Boolean\"", "Property 'securityDefaultsEnabled' must be a Boolean")]
     [InlineData("lastRefreshedDateTime", "\"String (timestamp)\"", "Property 'lastRefreshedDateTime' must be a DateTimeOffset")]
-    [InlineData("totalUserCount", "3000000000", "Property 'totalUserCount' must be an Int32; got 3000000000.")]
+    [InlineData("totalUserCount", "3000000000", "Property 'totalUserCount' must be an Int32 (a JSON integer, -2147483648 to 2147483647); got 3000000000.")]
     [InlineData("totalUserCount", "null", "Property 'totalUserCount' cannot be null.")]
     [InlineData("tenantDisplayName", "42", "Property 'tenantDisplayName' must be a String; got 42.")]
     [InlineData("tenantDisplayName", "null", "Property 'tenantDisplayName' cannot be null.")]

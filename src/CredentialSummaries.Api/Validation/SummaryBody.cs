@@ -1,0 +1,192 @@
+using System.Globalization;
+using System.Text.Json;
+using CredentialSummaries.Api.Model;
+using Microsoft.AspNetCore.OData.Deltas;
+using Microsoft.OData.Edm;
+
+namespace CredentialSummaries.Api.Validation;
+
+/// <summary>
+/// The strict reading of a POST or PATCH body, before ODataLib binds it to <see cref="Delta{T}"/>: a JSON object
+/// of the type's own properties, each of its EDM type as the OData JSON format writes it (an Int32 is a JSON integer,
+/// a Boolean is <c>true</c> or <c>false</c>, never a string such as <c>"10"</c> or <c>"true"</c>), names unique, text
+/// free of control characters. Every problem is reported at once, so that a client fixes its body in one round trip.
+/// </summary>
+public static class SummaryBody
+{
+    /// <summary>Checks a body against the entity type.</summary>
+    /// <param name="utf8Json">The body as sent.</param>
+    /// <param name="type">The EDM type the body must be an instance of.</param>
+    /// <param name="isCreate">
+    /// For a create, the rules that need no stored row (required properties, ranges, the counts against the total) are
+    /// judged too on the well-typed part of a body whose types are wrong, so that a POST gets every problem at once.
+    /// A PATCH's rules need the stored row and are judged once the types are right.
+    /// </param>
+    /// <returns>Every problem found, in the order of the body; empty when ODataLib may read it.</returns>
+    public static IReadOnlyList<RuleViolation> Check(ReadOnlyMemory<byte> utf8Json, IEdmStructuredType type, bool isCreate)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(utf8Json);
+        }
+        catch (JsonException ex)
+        {
+            return [new(RuleCodes.InvalidRequestBody, null,
+                $"The request body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}); it must be a JSON object in UTF-8.")];
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return [new(RuleCodes.InvalidRequestBody, null, $"The request body must be a JSON object; got {Describe(root)}.")];
+            }
+
+            var problems = new List<RuleViolation>();
+            var wellTyped = new Delta<CredentialUserRegistrationsSummary>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var typeName = type.FullTypeName();
+            foreach (var member in root.EnumerateObject())
+            {
+                if (!seen.Add(member.Name))
+                {
+                    problems.Add(new(RuleCodes.InvalidRequestBody, member.Name, $"Property '{member.Name}' appears more than once."));
+                    continue;
+                }
+
+                var problem = member.Name switch
+                {
+                    "@odata.type" => CheckTypeAnnotation(member.Value, typeName),
+                    // Other instance and property annotations (@odata.context, x@odata.type …) are ODataLib's to judge.
+                    _ when member.Name.Contains('@', StringComparison.Ordinal) => null,
+                    _ => CheckProperty(member, type, typeName, wellTyped),
+                };
+                if (problem is not null)
+                {
+                    problems.Add(problem);
+                }
+            }
+
+            if (problems.Count > 0 && isCreate)
+            {
+                var judged = problems.Select(p => p.Target).ToHashSet(StringComparer.Ordinal);
+                problems.AddRange(SummaryRules.ApplyCreate(wellTyped, DateTime.UnixEpoch, out _).Where(v => !judged.Contains(v.Target)));
+            }
+
+            return problems;
+        }
+    }
+
+    private static RuleViolation? CheckTypeAnnotation(JsonElement value, string typeName)
+    {
+        var sent = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        return sent is not null && (sent == "#" + typeName || sent == typeName)
+            ? null
+            : new(RuleCodes.InvalidType, "@odata.type", $"'@odata.type' must be '#{typeName}'; got {Describe(value)}.");
+    }
+
+    private static RuleViolation? CheckProperty(
+        JsonProperty member, IEdmStructuredType type, string typeName, Delta<CredentialUserRegistrationsSummary> wellTyped)
+    {
+        if (type.FindProperty(member.Name) is not IEdmStructuralProperty property)
+        {
+            return new(RuleCodes.UnknownProperty, member.Name, $"Property '{member.Name}' does not exist on type '{typeName}'.");
+        }
+
+        var value = member.Value;
+        var kind = property.Type.PrimitiveKind();
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return property.Type.IsNullable ? Accept(wellTyped, member.Name, null)
+                : new(RuleCodes.InvalidType, member.Name, $"Property '{member.Name}' cannot be null.");
+        }
+
+        object? typed = kind switch
+        {
+            EdmPrimitiveTypeKind.Int32 when value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) => number,
+            EdmPrimitiveTypeKind.Boolean when value.ValueKind is JsonValueKind.True or JsonValueKind.False => value.GetBoolean(),
+            EdmPrimitiveTypeKind.String when value.ValueKind == JsonValueKind.String => TextOf(value),
+            EdmPrimitiveTypeKind.DateTimeOffset when value.ValueKind == JsonValueKind.String => DateTimeOf(TextOf(value)),
+            _ => null,
+        };
+        return typed switch
+        {
+            null => new(RuleCodes.InvalidType, member.Name, $"Property '{member.Name}' must be {Expected(kind)}; got {Describe(value)}."),
+            Unreadable => new(RuleCodes.InvalidType, member.Name,
+                $"Property '{member.Name}' must be {Expected(kind)} without control characters or unpaired surrogates; got {Describe(value)}."),
+            _ => Accept(wellTyped, member.Name, typed),
+        };
+    }
+
+    private static RuleViolation? Accept(Delta<CredentialUserRegistrationsSummary> wellTyped, string property, object? value)
+    {
+        wellTyped.TrySetPropertyValue(char.ToUpperInvariant(property[0]) + property[1..], value);
+        return null;
+    }
+
+    /// <summary>The string, or <see cref="Unreadable"/> for text no store keeps faithfully (NUL and other C0 controls, lone surrogates).</summary>
+    private static object TextOf(JsonElement value)
+    {
+        try
+        {
+            var text = value.GetString()!;
+            return IsStorable(text) ? text : Unreadable.Instance;
+        }
+        catch (InvalidOperationException)
+        {
+            return Unreadable.Instance;
+        }
+    }
+
+    private static bool IsStorable(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsControl(text[i]))
+            {
+                return false;
+            }
+
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // OData requires DateTimeOffset literals to carry 'Z' or an offset; the store keeps UTC.
+    private static object? DateTimeOf(object text) =>
+        text is string s && HasExplicitOffset(s)
+            && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time)
+            ? time.UtcDateTime
+            : text as Unreadable;
+
+    private static bool HasExplicitOffset(string text) =>
+        text.EndsWith('Z') || text.EndsWith('z') || (text.Length > 6 && text[^6] is '+' or '-' && text[^3] == ':');
+
+    private static string Expected(EdmPrimitiveTypeKind kind) => kind switch
+    {
+        EdmPrimitiveTypeKind.Int32 => "an Int32 (a JSON integer, -2147483648 to 2147483647)",
+        EdmPrimitiveTypeKind.Boolean => "a Boolean (true or false, not a string)",
+        EdmPrimitiveTypeKind.String => "a String",
+        EdmPrimitiveTypeKind.DateTimeOffset => "a DateTimeOffset (ISO 8601 with 'Z' or an offset, e.g. \"2026-11-24T07:00:00Z\")",
+        _ => "an " + kind,
+    };
+
+    private static string Describe(JsonElement value) => SummaryRules.Echo(value.GetRawText());
+
+    /// <summary>A string value that is well-formed JSON but not text the service stores.</summary>
+    private sealed class Unreadable
+    {
+        public static readonly Unreadable Instance = new();
+    }
+}
