@@ -153,6 +153,12 @@ public sealed class CreateSummaryTests(SummariesApiFactory factory) : IClassFixt
     [Theory]
     [InlineData("totalUserCount", "\"Integer\"", "Property 'totalUserCount' must be an Int32 (a JSON integer, -2147483648 to 2147483647); got \"Integer\".")]
     [InlineData("securityDefaultsEnabled", "\"Boolean\"", "Property 'securityDefaultsEnabled' must be a Boolean")]
+    [InlineData("totalUserCount", "\"10\"", "Property 'totalUserCount' must be an Int32 (a JSON integer, -2147483648 to 2147483647); got \"10\".")]
+    [InlineData("securityDefaultsEnabled", "\"true\"", "Property 'securityDefaultsEnabled' must be a Boolean (true or false, not a string); got \"true\".")]
+    [InlineData("totalUserCount", "200.0", "Property 'totalUserCount' must be an Int32")]
+    [InlineData("tenantDisplayName", "\"Contoso\\u0000Ltd\"", "Property 'tenantDisplayName' must be a String without control characters")]
+    [InlineData("tenantDisplayName", "\"\\ud800\"", "Property 'tenantDisplayName' must be a String without control characters or unpaired surrogates")]
+    [InlineData("tenantDisplayName", "{\"nested\":[[[1]]]}", "Property 'tenantDisplayName' must be a String; got {")]
     [InlineData("lastRefreshedDateTime", "\"String (timestamp)\"", "Property 'lastRefreshedDateTime' must be a DateTimeOffset")]
     [InlineData("totalUserCount", "3000000000", "Property 'totalUserCount' must be an Int32 (a JSON integer, -2147483648 to 2147483647); got 3000000000.")]
     [InlineData("totalUserCount", "null", "Property 'totalUserCount' cannot be null.")]
@@ -270,8 +276,42 @@ public sealed class CreateSummaryTests(SummariesApiFactory factory) : IClassFixt
         await ShouldHaveCountAsync(0);
     }
 
+    [Fact]
+    public async Task Post_breaking_several_rules_reports_each_in_details_naming_its_property()
+    {
+        var body = GraphApi.SeedBody();
+        body["tenantDisplayName"] = " ";
+        body["mfaRegisteredUserCount"] = 500;
+        body["ssprEnabledUserCount"] = -1;
+        body.Remove("tenantId");
+
+        using var response = await tenant.Writer.PostAsync(GraphApi.Summaries, body);
+
+        var error = await response.ShouldBeGraphErrorAsync(HttpStatusCode.BadRequest, "BadRequest", "Property 'tenantId' is required.");
+        error.GetProperty("details").EnumerateArray()
+            .Select(d => (d.GetProperty("code").GetString(), d.GetProperty("target").GetString(), d.GetProperty("message").GetString()))
+            .Should().Equal(
+                ("RequiredPropertyMissing", "tenantId", "Property 'tenantId' is required."),
+                ("InvalidValue", "tenantDisplayName", "Property 'tenantDisplayName' must be 1 to 256 characters and not blank."),
+                ("InvalidValue", "ssprEnabledUserCount", "Property 'ssprEnabledUserCount' must be 0 or more; got -1."),
+                ("InvalidValue", "mfaRegisteredUserCount", "Property 'mfaRegisteredUserCount' (500) cannot exceed 'totalUserCount' (200)."));
+        await ShouldHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task Post_with_a_property_sent_twice_returns_400_and_stores_nothing()
+    {
+        using var response = await tenant.Writer.PostAsync(GraphApi.Summaries,
+            $"{{\"tenantId\":\"{Guid.NewGuid()}\",\"tenantDisplayName\":\"A\",\"tenantDisplayName\":\"B\"}}");
+
+        var error = await response.ShouldBeGraphErrorAsync(HttpStatusCode.BadRequest, "BadRequest", "Property 'tenantDisplayName' appears more than once.");
+        error.GetProperty("details")[0].GetProperty("code").GetString().Should().Be("InvalidRequestBody");
+        await ShouldHaveCountAsync(0);
+    }
+
     [Theory]
     [InlineData("{\"tenantId\": ", "not valid JSON")]
+    [InlineData("{\"tenantDisplayName\": \"\u0000\"}", "not valid JSON")]
     [InlineData("[1,2,3]", "must be a JSON object")]
     public async Task Post_of_malformed_json_returns_400(string body, string message)
     {

@@ -123,6 +123,27 @@ public sealed class UpdateSummaryTests(SummariesApiFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async Task Patch_breaking_several_rules_reports_each_in_details_and_changes_nothing()
+    {
+        var created = await tenant.Writer.CreateAsync();
+
+        using var response = await tenant.Writer.PatchAsync($"{GraphApi.Summaries}/{created.Id()}",
+            new { id = "other-id", totalUserCount = 100, tenantLicenseType = new string('x', 65) });
+
+        var error = await response.ShouldBeGraphErrorAsync(HttpStatusCode.BadRequest, "BadRequest", "Property 'id' cannot be changed");
+        error.GetProperty("details").EnumerateArray()
+            .Select(d => (d.GetProperty("code").GetString(), d.GetProperty("target").GetString()))
+            .Should().Equal(
+                ("ReadOnlyProperty", "id"),
+                ("InvalidValue", "tenantLicenseType"),
+                ("InvalidValue", "mfaAndSsprCapableUserCount"),
+                ("InvalidValue", "ssprEnabledUserCount"),
+                ("InvalidValue", "mfaRegisteredUserCount"),
+                ("InvalidValue", "ssprRegisteredUserCount"));
+        await ShouldBeUnchangedAsync(created);
+    }
+
+    [Fact]
     public async Task Patch_of_the_seed_pages_verbatim_body_returns_400_and_changes_nothing()
     {
         var created = await tenant.Writer.CreateAsync();
