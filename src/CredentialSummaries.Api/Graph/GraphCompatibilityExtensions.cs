@@ -22,6 +22,7 @@ public static class GraphCompatibilityExtensions
     {
         builder.Services.Configure<GraphCompatibilityOptions>(builder.Configuration.GetSection(GraphCompatibilityOptions.Section));
         builder.Services.AddExceptionHandler<GraphExceptionHandler>();
+        builder.Services.AddSingleton<SkipTokenProtector>();
 
         var model = GraphEdmModel.Build();
         builder.Services.AddSingleton(model);

@@ -1,4 +1,5 @@
 using CredentialSummaries.Api.Identity;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -8,6 +9,9 @@ namespace CredentialSummaries.Api.Persistence;
 public static class PersistenceExtensions
 {
     public const string ConnectionStringName = "Summaries";
+
+    /// <summary>One name for every instance, whatever folder it runs from, so that they all read one key ring.</summary>
+    public const string DataProtectionApplicationName = "CredentialSummaries";
 
     /// <summary>
     /// The summaries store on SQLite: a pooled context factory (contexts are reused across requests), handed to each
@@ -38,6 +42,13 @@ public static class PersistenceExtensions
                 : SummariesDbContextLease.Own(services.GetRequiredService<IDbContextFactory<SqliteSummariesDbContext>>().CreateDbContext(), owner);
         });
         builder.Services.AddScoped<ChangeSetTransaction>();
+        // The Data Protection key ring lives in the same database: it survives restarts and every instance of one
+        // deployment shares it, so what one instance seals (a $skiptoken) any other opens. Data Protection takes its
+        // context from a scope of its own, outside any request, so it gets one without an owner.
+        builder.Services.AddScoped(services => services.GetRequiredService<IDbContextFactory<SqliteSummariesDbContext>>().CreateDbContext());
+        builder.Services.AddDataProtection()
+            .SetApplicationName(DataProtectionApplicationName)
+            .PersistKeysToDbContext<SqliteSummariesDbContext>();
         builder.Services.AddScoped(services => new SummaryStore(services.GetRequiredService<SummariesDbContextLease>().Context));
         return builder;
     }

@@ -1,3 +1,5 @@
+using System.Buffers.Text;
+using System.Text;
 using System.Net;
 using CredentialSummaries.Api.Tests.Fixtures;
 using Microsoft.Data.Sqlite;
@@ -64,22 +66,86 @@ public sealed class PagingTests(SummariesApiFactory factory) : IClassFixture<Sum
     }
 
     [Fact]
-    public async Task The_skiptoken_is_opaque_and_a_forged_one_is_refused()
+    public async Task The_skiptoken_is_opaque_and_a_forged_altered_or_foreign_one_is_refused_changing_nothing()
     {
         for (var i = 0; i < 3; i++)
         {
             await tenant.Writer.CreateAsync(Row($"Secret name {i}", 200, true));
         }
 
-        using var first = await tenant.Reader.SendAsync(
-            GraphApi.Request(HttpMethod.Get, $"{GraphApi.Summaries}?$orderby=tenantDisplayName", null, ("Prefer", "odata.maxpagesize=1")));
-        var next = (await first.ReadJsonAsync()).GetProperty("@odata.nextLink").GetString()!;
-        var token = Uri.UnescapeDataString(new Uri(next).Query).Split('&').Single(p => p.Contains("skiptoken", StringComparison.Ordinal)).Split('=', 2)[1];
+        var next = await FirstNextLinkAsync(tenant.Reader, "$orderby=tenantDisplayName");
+        var token = SkipTokenOf(next);
 
         token.Should().MatchRegex("^[A-Za-z0-9_-]+$").And.NotContain("Secret");
-        using var forged = await tenant.Reader.GetAsync($"{GraphApi.Summaries}?$orderby=tenantDisplayName&$skiptoken=tenantDisplayName-'Secret'");
-        await forged.ShouldBeGraphErrorAsync(HttpStatusCode.BadRequest, "BadRequest", "$skiptoken");
+        Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token)).Should().NotContain("Secret", "the cursor is encrypted, not encoded");
+        var altered = token[..^2] + (token[^2] == 'A' ? 'B' : 'A') + token[^1];
+        var plainBase64 = Base64Url.EncodeToString(Encoding.UTF8.GetBytes("tenantDisplayName-'Secret name 0',id-'x'"));
+        foreach (var forged in new[] { "tenantDisplayName-'Secret'", plainBase64, altered, token + "AAAA", "%00" })
+        {
+            using var response = await tenant.Reader.GetAsync($"{GraphApi.Summaries}?$orderby=tenantDisplayName&$skiptoken={forged}");
+            await response.ShouldBeGraphErrorAsync(HttpStatusCode.BadRequest, "BadRequest", "$skiptoken", "not one this service issued");
+        }
+
+        var stranger = new TestTenant(factory);
+        await stranger.Writer.CreateAsync(Row("Stranger's own", 200, true));
+        using var foreign = await stranger.Reader.GetAsync(next);
+        await foreign.ShouldBeGraphErrorAsync(HttpStatusCode.BadRequest, "BadRequest", "$skiptoken");
+
+        using var genuine = await tenant.Reader.GetAsync(next);
+        var page = await genuine.ReadJsonAsync();
+        genuine.StatusCode.Should().Be(HttpStatusCode.OK, page.ToString());
+        page.GetProperty("value")[0].GetProperty("tenantDisplayName").GetString().Should().Be("Secret name 1");
     }
+
+    [Fact]
+    public async Task A_skiptoken_is_honoured_after_a_restart_and_by_another_host_on_the_same_database()
+    {
+        var path = SummariesApiFactory.NewDatabasePath();
+        var owner = Guid.NewGuid().ToString();
+        try
+        {
+            string next;
+            using (var first = new FileReusingFactory(path))
+            {
+                var writer = first.ClientFor(TokenMinter.Delegated(owner, GraphApi.ReadWrite));
+                for (var i = 0; i < 3; i++)
+                {
+                    await writer.CreateAsync(Row($"Kept {i}", 200, true));
+                }
+
+                next = await FirstNextLinkAsync(writer, "$orderby=tenantDisplayName");
+            }
+
+            using var second = new FileReusingFactory(path);
+            using var third = new FileReusingFactory(path);
+            foreach (var host in new[] { second, third })
+            {
+                using var response = await host.ClientFor(TokenMinter.Delegated(owner, GraphApi.Read)).GetAsync(next);
+                var page = await response.ReadJsonAsync();
+                response.StatusCode.Should().Be(HttpStatusCode.OK, page.ToString());
+                page.GetProperty("value")[0].GetProperty("tenantDisplayName").GetString().Should().Be("Kept 1");
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        }
+    }
+
+    private static async Task<string> FirstNextLinkAsync(HttpClient client, string query)
+    {
+        using var first = await client.SendAsync(
+            GraphApi.Request(HttpMethod.Get, $"{GraphApi.Summaries}?{query}", null, ("Prefer", "odata.maxpagesize=1")));
+        var json = await first.ReadJsonAsync();
+        first.StatusCode.Should().Be(HttpStatusCode.OK, json.ToString());
+        return json.GetProperty("@odata.nextLink").GetString()!;
+    }
+
+    private static string SkipTokenOf(string link) =>
+        Uri.UnescapeDataString(new Uri(link).Query).Split('&').Single(p => p.Contains("skiptoken", StringComparison.Ordinal)).Split('=', 2)[1];
+
+    private sealed class FileReusingFactory(string databasePath) : SummariesApiFactory(databasePath);
 
     [Fact]
     public async Task Prefer_maxpagesize_makes_smaller_pages_and_is_confirmed_in_preference_applied()
