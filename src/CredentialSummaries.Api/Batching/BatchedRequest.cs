@@ -24,6 +24,7 @@ public static class BatchedRequest
         ArgumentNullException.ThrowIfNull(next);
         ArgumentNullException.ThrowIfNull(batchServices);
 
+        ODataVersionNegotiation.Normalize(request.Request);
         var response = new BufferedResponse();
         var features = request.Features;
         features.Set<IHttpResponseFeature>(response);

@@ -71,6 +71,7 @@ public static class GraphCompatibilityExtensions
     /// </summary>
     public static WebApplication UseGraphBatching(this WebApplication app)
     {
+        app.UseMiddleware<ODataVersionNegotiationMiddleware>();
         app.UseMiddleware<GraphJsonBatchMiddleware>();
         app.UseODataBatching();
         return app;

@@ -127,6 +127,48 @@ public sealed class ODataBatchTests(SummariesApiFactory factory) : IClassFixture
         await ShouldHaveCountAsync(2);
     }
 
+    [Theory]
+    [InlineData("4.01")]
+    [InlineData("4.0")]
+    public async Task Json_batch_declaring_its_odata_version_is_read_and_answered(string version)
+    {
+        var created = await tenant.Writer.CreateAsync();
+        var requests = new object[]
+        {
+            JsonRequest("1", "POST", EntitySet, GraphApi.SeedBody(), "group"),
+            JsonRequest("2", "GET", $"{EntitySet}/{created.Id()}"),
+        };
+        using var request = GraphApi.Request(HttpMethod.Post, ODataBatch.V1Batch, new { requests }, ("OData-Version", version), ("OData-MaxVersion", "4.01"));
+
+        using var response = await tenant.Writer.SendAsync(request);
+
+        var json = await response.ReadJsonAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.OK, json.ToString());
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/json");
+        response.Headers.GetValues("OData-Version").Should().Equal("4.0");
+        var answers = json.GetProperty("responses").EnumerateArray().ToList();
+        answers.Select(a => a.GetProperty("status").GetInt32()).Should().Equal([201, 200], json.ToString());
+        answers[0].GetProperty("body").GetProperty("@odata.context").GetString().Should().EndWith("$metadata#credentialUserRegistrationsSummaries/$entity");
+        answers[1].GetProperty("body").GetProperty("id").GetString().Should().Be(created.Id());
+        answers[1].GetProperty("body").GetProperty("@odata.type").GetString().Should().Be(GraphApi.ODataType);
+        await ShouldHaveCountAsync(2);
+    }
+
+    [Theory]
+    [InlineData("OData-Version", "4.01")]
+    [InlineData("OData-MaxVersion", "4.01")]
+    public async Task A_post_declaring_odata_4_01_is_read_and_answered_in_4_0_json_with_odata_prefixed_annotations(string header, string version)
+    {
+        using var request = GraphApi.Request(HttpMethod.Post, GraphApi.Summaries, GraphApi.SeedBody(), (header, version));
+
+        using var response = await tenant.Writer.SendAsync(request);
+
+        var json = await response.ReadJsonAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.Created, json.ToString());
+        response.Headers.GetValues("OData-Version").Should().Equal("4.0");
+        json.GetProperty("@odata.type").GetString().Should().Be(GraphApi.ODataType);
+    }
+
     [Fact]
     public async Task Json_batch_atomicity_group_whose_second_post_breaks_a_rule_rolls_back_the_first()
     {
