@@ -1,5 +1,6 @@
 using CredentialSummaries.Api.Graph;
 using CredentialSummaries.Api.Identity;
+using CredentialSummaries.Api.Operations;
 using CredentialSummaries.Api.Persistence;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,10 +10,12 @@ builder.AddGraphOData();
 builder.AddGraphIdentity();
 builder.AddSummariesStore();
 builder.AddGraphThrottling();
+builder.AddServiceTelemetry();
 
 var app = builder.Build();
 
 app.UseGraphBatching();
+app.UseRequestLogging();
 app.UseGraphCompatibility();
 // Explicit, so that routing runs after batching and each batched request is routed on its own.
 app.UseRouting();
