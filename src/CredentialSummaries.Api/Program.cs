@@ -14,6 +14,7 @@ builder.AddServiceTelemetry();
 
 var app = builder.Build();
 
+app.UseBatchRequestLogging();
 app.UseGraphBatching();
 app.UseRequestLogging();
 app.UseGraphCompatibility();

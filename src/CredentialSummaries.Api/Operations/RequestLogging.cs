@@ -20,16 +20,29 @@ public static class RequestLogging
     /// </summary>
     public static WebApplication UseRequestLogging(this WebApplication app)
     {
-        app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseMiddleware<RequestLoggingMiddleware>((Func<HttpContext, bool>)(_ => true));
         return app;
     }
+
+    /// <summary>
+    /// The line of a batch itself (<c>/v1.0/$batch</c>, <c>…/managedTenants/$batch</c>), whose handling ends before
+    /// <see cref="UseRequestLogging"/>: goes before batching, and logs nothing else, so no request logs twice.
+    /// </summary>
+    public static WebApplication UseBatchRequestLogging(this WebApplication app)
+    {
+        app.UseMiddleware<RequestLoggingMiddleware>((Func<HttpContext, bool>)IsBatch);
+        return app;
+    }
+
+    private static bool IsBatch(HttpContext context) =>
+        context.Request.Path.Value?.EndsWith("/$batch", StringComparison.OrdinalIgnoreCase) == true;
 }
 
 /// <summary>
 /// Writes the request log line when the rest of the pipeline is done. It never reads a header other than what
 /// <see cref="GraphRequestIds"/> stamped, never a body, and never the query string (which can hold customer data).
 /// </summary>
-public sealed partial class RequestLoggingMiddleware(RequestDelegate next, ILoggerFactory loggerFactory)
+public sealed partial class RequestLoggingMiddleware(RequestDelegate next, ILoggerFactory loggerFactory, Func<HttpContext, bool> applies)
 {
     private const string NoTenant = "none";
     private const string NoId = "none";
@@ -39,7 +52,7 @@ public sealed partial class RequestLoggingMiddleware(RequestDelegate next, ILogg
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (!logger.IsEnabled(LogLevel.Information))
+        if (!logger.IsEnabled(LogLevel.Information) || !applies(context))
         {
             await next(context);
             return;

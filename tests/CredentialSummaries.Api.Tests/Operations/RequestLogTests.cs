@@ -87,6 +87,22 @@ public sealed class RequestLogTests(LogCapturingFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task A_batch_itself_logs_one_line_of_its_own_for_either_form()
+    {
+        using var graph = await tenant.Writer.PostBatchAsync([GraphBatch.Request("1", "GET", GraphBatch.Summaries)]);
+        using var odata = await tenant.Writer.PostAsync(ODataBatch.V1Batch, ODataBatch.Multipart(new MultipartRequest("GET", GraphApi.Summaries)));
+
+        foreach (var (response, route) in new[] { (graph, GraphBatch.V1Batch), (odata, ODataBatch.V1Batch) })
+        {
+            response.StatusCode.Should().Be(System.Net.HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+            var line = await SingleLineForAsync(response);
+            line.Values["Method"].Should().Be("POST");
+            line.Values["Route"].Should().Be(route);
+            line.Values["StatusCode"].Should().Be(200);
+        }
+    }
+
+    [Fact]
     public async Task Each_request_of_an_odata_batch_logs_one_line_with_its_own_ids()
     {
         var created = await tenant.Writer.CreateAsync();
