@@ -35,6 +35,7 @@ public static class GraphCompatibilityExtensions
                 options.Filters.Add<GraphJsonBodyFilter>();
                 options.Filters.Add<GraphRequestBodyFilter>();
                 options.Filters.Add<GraphErrorResultFilter>();
+                options.Filters.Add<QueryExceptionFilter>();
             })
             .AddOData(options =>
             {

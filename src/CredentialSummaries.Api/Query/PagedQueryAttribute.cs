@@ -50,8 +50,16 @@ public sealed class PagedQueryAttribute : EnableQueryAttribute
 
     public override void ValidateQuery(HttpRequest request, ODataQueryOptions queryOptions)
     {
-        base.ValidateQuery(request, queryOptions);
-        QueryAliases.Validate(queryOptions);
+        try
+        {
+            base.ValidateQuery(request, queryOptions);
+            QueryAliases.Validate(queryOptions);
+        }
+        catch (ArgumentException ex)
+        {
+            // ODataLib's binder throws ArgumentExceptions for some malformed expressions (isof with a non-type); still the query's fault.
+            throw new ODataException(QueryOptionDiagnostics.Explain(request, "The query cannot be run: it cannot be evaluated as written."), ex);
+        }
     }
 
     /// <summary>Runs the page (and <c>$count</c>) now, so that a query the store cannot run fails here, as a 400.</summary>

@@ -78,7 +78,7 @@ public static partial class QueryOptionDiagnostics
                 }
             }
         }
-        catch (ODataException)
+        catch (Exception ex) when (ex is ODataException or ArgumentException)
         {
             // The introducing option is reported on its own turn.
             return null;
@@ -104,6 +104,11 @@ public static partial class QueryOptionDiagnostics
         catch (ODataException ex)
         {
             return ex.Message;
+        }
+        catch (ArgumentException)
+        {
+            // ODataLib's binder refuses some malformed expressions (isof with a non-type) this way.
+            return "it cannot be evaluated as written.";
         }
     }
 
