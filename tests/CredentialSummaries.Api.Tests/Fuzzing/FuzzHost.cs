@@ -35,8 +35,6 @@ public sealed partial class FuzzHost : SummariesApiFactory, IAsyncLifetime
     /// <summary>Ids of the tenant's summaries, for item and property routes.</summary>
     public IReadOnlyList<string> Ids { get; private set; } = [];
 
-    public FuzzTally Tally { get; } = new();
-
     public async Task InitializeAsync()
     {
         writer = ClientFor(TokenMinter.Delegated(TenantId, GraphApi.ReadWrite));
@@ -94,9 +92,10 @@ public sealed partial class FuzzHost : SummariesApiFactory, IAsyncLifetime
     }
 
     /// <summary>Sends the case and checks every invariant; returns what broke, or null.</summary>
-    public async Task<string?> CheckAsync(FuzzCase fuzzCase)
+    public async Task<string?> CheckAsync(FuzzCase fuzzCase, FuzzTally tally)
     {
         ArgumentNullException.ThrowIfNull(fuzzCase);
+        ArgumentNullException.ThrowIfNull(tally);
         var before = Digest();
         HttpStatusCode status;
         string? contentType;
@@ -112,18 +111,18 @@ public sealed partial class FuzzHost : SummariesApiFactory, IAsyncLifetime
         catch (HttpRequestException ex)
         {
             // The in-memory server surfaces a response aborted after it started this way: the body was cut off.
-            Tally.Count(500, cutOff: true);
+            tally.Count(500, cutOff: true);
             return $"the response was cut off mid-body ({ex.InnerException?.InnerException?.Message ?? ex.Message})";
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // An exception that escaped the whole pipeline: a real server answers it with an empty 500.
-            Tally.Count(500, cutOff: false);
+            tally.Count(500, cutOff: false);
             return $"an exception escaped the app (a bare 500): {ex.GetType().Name}: {ex.Message}";
         }
 
         var code = (int)status;
-        Tally.Count(code, cutOff: false);
+        tally.Count(code, cutOff: false);
         var problems = new List<string>();
         var text = Encoding.UTF8.GetString(body);
         var subStatuses = new List<int>();

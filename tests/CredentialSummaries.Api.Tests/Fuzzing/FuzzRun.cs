@@ -20,9 +20,10 @@ public static class FuzzRun
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(output);
         var seed = FuzzHost.RunSeed;
+        var tally = new FuzzTally();
         var property = Prop.ForAll(Arb.From(gen, FuzzCase.Shrink), (FuzzCase fuzzCase) =>
         {
-            if (host.CheckAsync(fuzzCase).GetAwaiter().GetResult() is { } failure)
+            if (host.CheckAsync(fuzzCase, tally).GetAwaiter().GetResult() is { } failure)
             {
                 throw new FuzzFailureException(failure);
             }
@@ -44,7 +45,7 @@ public static class FuzzRun
         }
 
         var line = ReliabilityReport.Append(test,
-            $"seed={seed} (replay with {FuzzHost.SeedVariable}={seed}), {host.Tally}, {watch.Elapsed.TotalSeconds:F1} s{(failed is null ? "" : ", FAILED")}");
+            $"seed={seed} (replay with {FuzzHost.SeedVariable}={seed}), {tally}, {watch.Elapsed.TotalSeconds:F1} s{(failed is null ? "" : ", FAILED")}");
         output.WriteLine(line);
         if (failed is not null)
         {
