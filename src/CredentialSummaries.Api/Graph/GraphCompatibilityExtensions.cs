@@ -36,6 +36,7 @@ public static class GraphCompatibilityExtensions
                 options.Filters.Add<GraphWriteRequestFilter>();
                 options.Filters.Add<GraphRequestBodyFilter>();
                 options.Filters.Add<GraphErrorResultFilter>();
+                options.Filters.Add<QueryExceptionFilter>();
             })
             .AddOData(options =>
             {

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using CredentialSummaries.Api.Edm;
 using Microsoft.AspNetCore.OData.Extensions;
 using Microsoft.OData;
@@ -8,38 +9,81 @@ namespace CredentialSummaries.Api.Query;
 
 /// <summary>
 /// Names the query option that made a query fail. OData's validation says what was wrong
-/// ("incompatible types 'Edm.Int32' and 'Edm.String'") but not where; parsing each option on its own finds it.
-/// Runs only for a query that has already failed.
+/// ("incompatible types 'Edm.Int32' and 'Edm.String'") but not where; parsing each option on its own (with the
+/// <c>$apply</c> and <c>$compute</c> it may refer to) finds it. Runs only for a query that has already failed.
+/// Messages never carry .NET type names or ODataLib's internal error codes.
 /// </summary>
-public static class QueryOptionDiagnostics
+public static partial class QueryOptionDiagnostics
 {
     public static string Explain(HttpRequest request, string message)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var model = request.GetModel();
         if (model?.EntityContainer.FindEntitySet(GraphEdmModel.EntitySetName) is not { } entitySet)
         {
-            return message;
+            return Clean(message);
         }
 
-        foreach (var (key, value) in request.Query)
+        var options = request.Query
+            .GroupBy(q => (q.Key.StartsWith('$') ? q.Key : "$" + q.Key).ToLowerInvariant())
+            .ToDictionary(g => g.Key, g => g.First().Value.ToString());
+        foreach (var (name, value) in options)
         {
-            var name = key.StartsWith('$') ? key : "$" + key;
-            var failure = ParseAlone(model, entitySet, name.ToLowerInvariant(), value.ToString());
+            var failure = ParseAlone(model, entitySet, name, value, options);
             if (failure is not null)
             {
-                return $"Query option '{name}' is invalid: {failure}";
+                return Clean($"Query option '{name}' is invalid: {failure}");
             }
         }
 
-        return message;
+        return Clean(message);
     }
 
-    private static string? ParseAlone(IEdmModel model, IEdmEntitySet entitySet, string name, string value)
+    /// <summary>A message without .NET type names (<c>Microsoft.OData.UriParser.…Node</c>) or internal error codes.</summary>
+    public static string Clean(string message)
     {
-        var parser = new ODataQueryOptionParser(model, entitySet.EntityType, entitySet, new Dictionary<string, string?> { [name] = value })
+        ArgumentNullException.ThrowIfNull(message);
+        var text = InternalError().Replace(message, "The expression combines operands that the operator does not accept.");
+        return DotNetTypeName().Replace(text, "expression");
+    }
+
+    private static string? ParseAlone(IEdmModel model, IEdmEntitySet entitySet, string name, string value, Dictionary<string, string> all)
+    {
+        // $filter, $orderby and $select may refer to the names $apply and $compute introduce: parse those with them.
+        var context = new Dictionary<string, string?> { [name] = value };
+        foreach (var introducing in (string[])["$apply", "$compute"])
+        {
+            if (name != introducing && all.TryGetValue(introducing, out var text))
+            {
+                context[introducing] = text;
+            }
+        }
+
+        var parser = new ODataQueryOptionParser(model, entitySet.EntityType, entitySet, context)
         {
             Resolver = new ODataUriResolver { EnableCaseInsensitive = true },
         };
+        try
+        {
+            if (name is not "$apply" and not "$compute")
+            {
+                if (context.ContainsKey("$apply"))
+                {
+                    parser.ParseApply();
+                }
+
+                if (context.ContainsKey("$compute"))
+                {
+                    parser.ParseCompute();
+                }
+            }
+        }
+        catch (Exception ex) when (ex is ODataException or ArgumentException)
+        {
+            // The introducing option is reported on its own turn.
+            return null;
+        }
+
         try
         {
             _ = name switch
@@ -61,5 +105,16 @@ public static class QueryOptionDiagnostics
         {
             return ex.Message;
         }
+        catch (ArgumentException)
+        {
+            // ODataLib's binder refuses some malformed expressions (isof with a non-type) this way.
+            return "it cannot be evaluated as written.";
+        }
     }
+
+    [GeneratedRegex(@"An internal error '[^']*' occurred\.")]
+    private static partial Regex InternalError();
+
+    [GeneratedRegex(@"\b(?:System|Microsoft)\.[\w.`+\[\],]*\w")]
+    private static partial Regex DotNetTypeName();
 }

@@ -1,6 +1,7 @@
 using System.Linq.Expressions;
 using CredentialSummaries.Api.Model;
 using Microsoft.AspNetCore.OData.Query.Expressions;
+using Microsoft.OData;
 using Microsoft.OData.UriParser;
 
 namespace CredentialSummaries.Api.Query;
@@ -38,6 +39,13 @@ public sealed class TenantDisplayNameSearchBinder : QueryBinder, ISearchBinder
     private static MethodCallExpression BindTerm(SearchTermNode term, QueryBinderContext context)
     {
         var text = term.Text.StartsWith(PropertyPrefix, StringComparison.OrdinalIgnoreCase) ? term.Text[PropertyPrefix.Length..] : term.Text;
+        if (context.CurrentParameter.Type != typeof(CredentialUserRegistrationsSummary))
+        {
+            // $search applies after $apply, whose rows are groups or aggregates without a tenantDisplayName.
+            throw new ODataException("Query option '$search' cannot be combined with '$apply': the aggregated rows have no " +
+                "tenantDisplayName to search; filter them in $apply instead, e.g. $apply=filter(contains(tenantDisplayName,'…'))/….");
+        }
+
         var name = Expression.Property(context.CurrentParameter, nameof(CredentialUserRegistrationsSummary.TenantDisplayName));
         // A member of a closure object, not a constant, so that EF sends the term as a SQL parameter.
         var value = Expression.Property(Expression.Constant(new SearchTerm(text.ToLowerInvariant())), nameof(SearchTerm.Text));
