@@ -23,7 +23,7 @@ public static class GraphIdentityExtensions
 
     /// <summary>
     /// Bearer authentication and the permission policies. There is no anonymous mode: outside Development a missing
-    /// <c>AzureAd</c> configuration stops start-up.
+    /// <c>AzureAd</c> configuration stops start-up (see <see cref="Hosting.StartupConfiguration"/>).
     /// </summary>
     public static IHostApplicationBuilder AddGraphIdentity(this IHostApplicationBuilder builder)
     {
@@ -31,11 +31,6 @@ public static class GraphIdentityExtensions
         var isDevelopment = builder.Environment.IsDevelopment();
         var azureAd = configuration.GetSection("AzureAd");
         var entraConfigured = !string.IsNullOrWhiteSpace(azureAd["ClientId"]);
-        if (!isDevelopment)
-        {
-            RequireEntraConfiguration(azureAd);
-        }
-
         var services = builder.Services;
         services.AddHttpContextAccessor();
         services.AddScoped<IOwnerTenantAccessor, HttpContextOwnerTenantAccessor>();
@@ -70,20 +65,6 @@ public static class GraphIdentityExtensions
                 .AddRequirements(new OwnerTenantRequirement())
                 .RequireScopeOrAppPermission(GraphPermissions.WriteScopes, GraphPermissions.WriteRoles));
         return builder;
-    }
-
-    private static void RequireEntraConfiguration(IConfigurationSection azureAd)
-    {
-        string[] required = ["Instance", "TenantId", "ClientId"];
-        var missing = required.Where(key => string.IsNullOrWhiteSpace(azureAd[key])).ToArray();
-        if (missing.Length > 0)
-        {
-            throw new InvalidOperationException(
-                $"Configuration {string.Join(", ", missing.Select(key => $"'AzureAd:{key}'"))} is missing. Outside the Development " +
-                "environment the API accepts only Microsoft Entra ID tokens and has no anonymous mode: set AzureAd:Instance " +
-                "(https://login.microsoftonline.com/), AzureAd:TenantId ('organizations' for any customer tenant) and " +
-                "AzureAd:ClientId (the API's application id), for example as environment variables AzureAd__ClientId=… (see README).");
-        }
     }
 
     private static string SelectScheme(HttpContext context, bool entraConfigured, bool isDevelopment)
