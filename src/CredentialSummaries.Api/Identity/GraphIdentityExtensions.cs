@@ -45,6 +45,10 @@ public static class GraphIdentityExtensions
             // Permissions are judged by our policies, so a valid token without scp/roles is a 403, not a 401.
             services.Configure<MicrosoftIdentityOptions>(EntraIdScheme, options => options.AllowWebApiToBeAuthorizedByACL = true);
             services.PostConfigure<JwtBearerOptions>(EntraIdScheme, options => options.MapInboundClaims = false);
+            if (!isDevelopment)
+            {
+                services.PostConfigure<JwtBearerOptions>(EntraIdScheme, RefuseUserJwtsTokens);
+            }
         }
 
         if (isDevelopment)
@@ -79,19 +83,41 @@ public static class GraphIdentityExtensions
             return UserJwtsScheme;
         }
 
+        return IsUserJwtsToken(context) ? UserJwtsScheme : EntraIdScheme;
+    }
+
+    /// <summary>Whether the request's bearer token says it was issued by <c>dotnet user-jwts</c> (unvalidated).</summary>
+    private static bool IsUserJwtsToken(HttpContext context)
+    {
         var authorization = context.Request.Headers.Authorization.ToString();
         const string prefix = "Bearer ";
-        if (authorization.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+        if (!authorization.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
         {
-            var handler = new JsonWebTokenHandler();
-            var token = authorization[prefix.Length..].Trim();
-            if (handler.CanReadToken(token) && handler.ReadJsonWebToken(token).Issuer == UserJwtsIssuer)
-            {
-                return UserJwtsScheme;
-            }
+            return false;
         }
 
-        return EntraIdScheme;
+        var handler = new JsonWebTokenHandler();
+        var token = authorization[prefix.Length..].Trim();
+        return handler.CanReadToken(token) && handler.ReadJsonWebToken(token).Issuer == UserJwtsIssuer;
+    }
+
+    /// <summary>
+    /// Outside Development a <c>dotnet user-jwts</c> token can never be valid: it is refused as a token of a wrong
+    /// issuer before Entra ID's signing keys are fetched for it.
+    /// </summary>
+    private static void RefuseUserJwtsTokens(JwtBearerOptions options)
+    {
+        options.Events ??= new JwtBearerEvents();
+        var messageReceived = options.Events.OnMessageReceived;
+        options.Events.OnMessageReceived = async context =>
+        {
+            await messageReceived(context);
+            if (context.Result is null && IsUserJwtsToken(context.HttpContext))
+            {
+                context.Fail(new SecurityTokenInvalidIssuerException(
+                    "Tokens of dotnet user-jwts are accepted in the Development environment only.") { InvalidIssuer = UserJwtsIssuer });
+            }
+        };
     }
 
     private static void ConfigureUserJwts(JwtBearerOptions options, IConfigurationSection section)

@@ -141,7 +141,7 @@ public sealed class StartupConfigurationTests
 
         using var response = await factory.ClientFor(token).PostAsync(GraphApi.Summaries, GraphApi.SeedBody());
 
-        await response.ShouldBeGraphErrorAsync(HttpStatusCode.Unauthorized, "InvalidAuthenticationToken", "Access token validation failure");
+        await response.ShouldBeGraphErrorAsync(HttpStatusCode.Unauthorized, "InvalidAuthenticationToken", "Access token validation failure. Invalid issuer.");
         response.Headers.WwwAuthenticate.Select(h => h.Scheme).Should().Contain("Bearer");
     }
 
