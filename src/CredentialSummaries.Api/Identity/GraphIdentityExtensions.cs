@@ -123,15 +123,14 @@ public static class GraphIdentityExtensions
     private static void ConfigureUserJwts(JwtBearerOptions options, IConfigurationSection section)
     {
         var issuer = section["ValidIssuer"] ?? UserJwtsIssuer;
+        var signingKeys = new UserJwtsSigningKeys(section, issuer, UserJwtsSigningKeys.UserSecretsFileOf(typeof(GraphIdentityExtensions).Assembly));
         options.MapInboundClaims = false;
         options.TokenValidationParameters = new TokenValidationParameters
         {
             ValidIssuer = issuer,
             ValidAudiences = section.GetSection("ValidAudiences").Get<string[]>() ?? [],
-            IssuerSigningKeys = section.GetSection("SigningKeys").GetChildren()
-                .Where(key => key["Issuer"] == issuer && !string.IsNullOrEmpty(key["Value"]))
-                .Select(key => new SymmetricSecurityKey(Convert.FromBase64String(key["Value"]!)) { KeyId = key["Id"] })
-                .ToArray(),
+            // Resolved per token, so a key that 'dotnet user-jwts create' makes after start-up is accepted at once.
+            IssuerSigningKeyResolver = (_, _, _, _) => signingKeys.Current(),
         };
         options.Events = new JwtBearerEvents
         {
