@@ -98,7 +98,15 @@ public static class GraphIdentityExtensions
 
         var handler = new JsonWebTokenHandler();
         var token = authorization[prefix.Length..].Trim();
-        return handler.CanReadToken(token) && handler.ReadJsonWebToken(token).Issuer == UserJwtsIssuer;
+        try
+        {
+            return handler.CanReadToken(token) && handler.ReadJsonWebToken(token).Issuer == UserJwtsIssuer;
+        }
+        catch (Exception e) when (e is ArgumentException or SecurityTokenMalformedException)
+        {
+            // Three dots but no JWT (e.g. "not.a.jwt"): the scheme's own validation answers it with a 401.
+            return false;
+        }
     }
 
     /// <summary>

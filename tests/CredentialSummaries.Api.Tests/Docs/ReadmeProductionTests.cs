@@ -52,7 +52,11 @@ public sealed partial class ReadmeProductionTests : IDisposable
             await api.WaitUntilAnsweringAsync(StartTimeout);
             api.Output.Should().Contain("Hosting environment: Production", api.Transcript);
 
-            var token = await UserJwtsTool.CreateAsync("--scope", GraphApi.ReadWrite, "--claim", $"tid={tenantId}");
+            // A real token, made in a HOME of its own so as not to race other tests over the developer's user secrets.
+            var userJwtsHome = Path.Combine(directory, "home");
+            Directory.CreateDirectory(userJwtsHome);
+            var token = await UserJwtsTool.CreateAsync(
+                new Dictionary<string, string?> { ["HOME"] = userJwtsHome }, "--scope", GraphApi.ReadWrite, "--claim", $"tid={tenantId}");
             using var client = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
             using var anonymousMetadata = await client.GetAsync($"{GraphApi.V1Root}/$metadata");
             client.DefaultRequestHeaders.Authorization = new("Bearer", token);
