@@ -20,9 +20,9 @@ public sealed class CrashDurabilityTests(ITestOutputHelper output) : IDisposable
     private const int Workers = 8;
 
     /// <summary>Each worker's budget per round; the kill comes well before the workers could spend it.</summary>
-    private const int WritesPerWorkerPerRound = 80;
+    private const int WritesPerWorkerPerRound = 120;
 
-    /// <summary>The round's acknowledged writes after which the app is killed: mid-load, since 8 × 80 are planned.</summary>
+    /// <summary>The round's acknowledged writes after which the app is killed: mid-load, since 8 × 120 are planned.</summary>
     private const int KillAfterAcknowledged = 250;
 
     private const string Audience = DevelopmentApiFactory.UserJwtsAudience;
@@ -55,7 +55,7 @@ public sealed class CrashDurabilityTests(ITestOutputHelper output) : IDisposable
             var exitCode = await api.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
             Report($"round {round}: killed with SIGKILL after {load.Acknowledged} acknowledged writes, {load.WorkersStoppedByTheKill} of " +
-                $"{Workers} writers cut off mid-request (exit code {exitCode})");
+                $"{Workers} writers stopped by it (exit code {exitCode})");
             load.Unexpected.Should().BeEmpty("every answered write is 2xx");
             load.WorkersStoppedByTheKill.Should().Be(Workers, "the kill must come while every worker is still writing");
             if (!OperatingSystem.IsWindows())
