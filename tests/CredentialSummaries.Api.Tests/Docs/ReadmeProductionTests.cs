@@ -69,6 +69,9 @@ public sealed partial class ReadmeProductionTests : IDisposable
                 await refused.ShouldBeGraphErrorAsync(HttpStatusCode.Unauthorized, "InvalidAuthenticationToken", "Access token validation failure");
                 refused.Headers.WwwAuthenticate.Select(h => h.Scheme).Should().Contain("Bearer");
             }
+
+            api.Transcript.Should().NotContain("Unable to retrieve document",
+                "a dotnet user-jwts token is refused without fetching Entra ID's keys (the test stays on loopback)");
         }
 
         var withoutClientId = Substitute(start.Replace(ClientIdSetting, "", StringComparison.Ordinal), ApiProcess.FreeLoopbackPort());
