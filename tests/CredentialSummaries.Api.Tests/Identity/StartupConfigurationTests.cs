@@ -84,6 +84,19 @@ public sealed class StartupConfigurationTests
             .Which.Problems.Select(p => p.Key).Should().Equal("AzureAd:ClientId", "Sqlite:Synchronous", "Throttling:Burst");
     }
 
+    [Theory]
+    [InlineData("Development")]
+    [InlineData("Production")]
+    public async Task With_Entra_ID_configured_a_bearer_string_that_only_looks_like_a_jwt_is_a_401(string environment)
+    {
+        // Both the Development scheme selector and the Production user-jwts refusal read the token's issuer first.
+        using var factory = new HostedAs(environment, ("AzureAd:ClientId", TokenMinter.ClientId));
+
+        using var response = await factory.ClientFor("not.a.jwt").GetAsync(GraphApi.Summaries);
+
+        await response.ShouldBeGraphErrorAsync(HttpStatusCode.Unauthorized, "InvalidAuthenticationToken", "Access token validation failure");
+    }
+
     /// <summary>
     /// The check on the shipped appsettings.json (with the fixture's AzureAd settings and a database of its own),
     /// then <paramref name="overrides"/>, in <paramref name="environment"/>.
