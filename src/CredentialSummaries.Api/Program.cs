@@ -1,32 +1,44 @@
 using CredentialSummaries.Api.Graph;
+using CredentialSummaries.Api.Hosting;
 using CredentialSummaries.Api.Identity;
 using CredentialSummaries.Api.Operations;
 using CredentialSummaries.Api.Persistence;
 
-var builder = WebApplication.CreateBuilder(args);
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    StartupConfiguration.Validate(builder.Configuration, builder.Environment);
 
-builder.Services.AddSingleton(TimeProvider.System);
-builder.AddGraphOData();
-builder.AddGraphIdentity();
-builder.AddSummariesStore();
-builder.AddGraphThrottling();
-builder.AddServiceTelemetry();
+    builder.Services.AddSingleton(TimeProvider.System);
+    builder.AddGraphOData();
+    builder.AddGraphIdentity();
+    builder.AddSummariesStore();
+    builder.AddGraphThrottling();
+    builder.AddServiceTelemetry();
 
-var app = builder.Build();
+    var app = builder.Build();
 
-app.UseBatchRequestLogging();
-app.UseGraphBatching();
-app.UseRequestLogging();
-app.UseGraphCompatibility();
-// Explicit, so that routing runs after batching and each batched request is routed on its own.
-app.UseRouting();
-app.UseAuthentication();
-app.UseGraphThrottling();
-app.UseAuthorization();
-app.MapControllers();
+    app.UseBatchRequestLogging();
+    app.UseGraphBatching();
+    app.UseRequestLogging();
+    app.UseGraphCompatibility();
+    // Explicit, so that routing runs after batching and each batched request is routed on its own.
+    app.UseRouting();
+    app.UseAuthentication();
+    app.UseGraphThrottling();
+    app.UseAuthorization();
+    app.MapControllers();
 
-await app.MigrateSummariesStoreAsync();
-await app.RunAsync();
+    await app.MigrateSummariesStoreAsync();
+    await app.RunAsync();
+    return 0;
+}
+catch (StartupConfigurationException error)
+{
+    // A configuration mistake is the operator's to fix: say which key and how, without a stack trace.
+    await Console.Error.WriteLineAsync(error.Message);
+    return 1;
+}
 
 /// <summary>The entry point, public so that WebApplicationFactory can host it in tests.</summary>
 public partial class Program;

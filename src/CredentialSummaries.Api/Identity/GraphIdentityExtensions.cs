@@ -23,7 +23,7 @@ public static class GraphIdentityExtensions
 
     /// <summary>
     /// Bearer authentication and the permission policies. There is no anonymous mode: outside Development a missing
-    /// <c>AzureAd</c> configuration stops start-up.
+    /// <c>AzureAd</c> configuration stops start-up (see <see cref="Hosting.StartupConfiguration"/>).
     /// </summary>
     public static IHostApplicationBuilder AddGraphIdentity(this IHostApplicationBuilder builder)
     {
@@ -31,11 +31,6 @@ public static class GraphIdentityExtensions
         var isDevelopment = builder.Environment.IsDevelopment();
         var azureAd = configuration.GetSection("AzureAd");
         var entraConfigured = !string.IsNullOrWhiteSpace(azureAd["ClientId"]);
-        if (!isDevelopment)
-        {
-            RequireEntraConfiguration(azureAd);
-        }
-
         var services = builder.Services;
         services.AddHttpContextAccessor();
         services.AddScoped<IOwnerTenantAccessor, HttpContextOwnerTenantAccessor>();
@@ -50,6 +45,10 @@ public static class GraphIdentityExtensions
             // Permissions are judged by our policies, so a valid token without scp/roles is a 403, not a 401.
             services.Configure<MicrosoftIdentityOptions>(EntraIdScheme, options => options.AllowWebApiToBeAuthorizedByACL = true);
             services.PostConfigure<JwtBearerOptions>(EntraIdScheme, options => options.MapInboundClaims = false);
+            if (!isDevelopment)
+            {
+                services.PostConfigure<JwtBearerOptions>(EntraIdScheme, RefuseUserJwtsTokens);
+            }
         }
 
         if (isDevelopment)
@@ -72,20 +71,6 @@ public static class GraphIdentityExtensions
         return builder;
     }
 
-    private static void RequireEntraConfiguration(IConfigurationSection azureAd)
-    {
-        string[] required = ["Instance", "TenantId", "ClientId"];
-        var missing = required.Where(key => string.IsNullOrWhiteSpace(azureAd[key])).ToArray();
-        if (missing.Length > 0)
-        {
-            throw new InvalidOperationException(
-                $"Configuration {string.Join(", ", missing.Select(key => $"'AzureAd:{key}'"))} is missing. Outside the Development " +
-                "environment the API accepts only Microsoft Entra ID tokens and has no anonymous mode: set AzureAd:Instance " +
-                "(https://login.microsoftonline.com/), AzureAd:TenantId ('organizations' for any customer tenant) and " +
-                "AzureAd:ClientId (the API's application id), for example as environment variables AzureAd__ClientId=… (see README).");
-        }
-    }
-
     private static string SelectScheme(HttpContext context, bool entraConfigured, bool isDevelopment)
     {
         if (!isDevelopment)
@@ -98,33 +83,62 @@ public static class GraphIdentityExtensions
             return UserJwtsScheme;
         }
 
+        return IsUserJwtsToken(context) ? UserJwtsScheme : EntraIdScheme;
+    }
+
+    /// <summary>Whether the request's bearer token says it was issued by <c>dotnet user-jwts</c> (unvalidated).</summary>
+    private static bool IsUserJwtsToken(HttpContext context)
+    {
         var authorization = context.Request.Headers.Authorization.ToString();
         const string prefix = "Bearer ";
-        if (authorization.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+        if (!authorization.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
         {
-            var handler = new JsonWebTokenHandler();
-            var token = authorization[prefix.Length..].Trim();
-            if (handler.CanReadToken(token) && handler.ReadJsonWebToken(token).Issuer == UserJwtsIssuer)
-            {
-                return UserJwtsScheme;
-            }
+            return false;
         }
 
-        return EntraIdScheme;
+        var handler = new JsonWebTokenHandler();
+        var token = authorization[prefix.Length..].Trim();
+        try
+        {
+            return handler.CanReadToken(token) && handler.ReadJsonWebToken(token).Issuer == UserJwtsIssuer;
+        }
+        catch (Exception e) when (e is ArgumentException or SecurityTokenMalformedException)
+        {
+            // Three dots but no JWT (e.g. "not.a.jwt"): the scheme's own validation answers it with a 401.
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Outside Development a <c>dotnet user-jwts</c> token can never be valid: it is refused as a token of a wrong
+    /// issuer before Entra ID's signing keys are fetched for it.
+    /// </summary>
+    private static void RefuseUserJwtsTokens(JwtBearerOptions options)
+    {
+        options.Events ??= new JwtBearerEvents();
+        var messageReceived = options.Events.OnMessageReceived;
+        options.Events.OnMessageReceived = async context =>
+        {
+            await messageReceived(context);
+            if (context.Result is null && IsUserJwtsToken(context.HttpContext))
+            {
+                context.Fail(new SecurityTokenInvalidIssuerException(
+                    "Tokens of dotnet user-jwts are accepted in the Development environment only.") { InvalidIssuer = UserJwtsIssuer });
+            }
+        };
     }
 
     private static void ConfigureUserJwts(JwtBearerOptions options, IConfigurationSection section)
     {
         var issuer = section["ValidIssuer"] ?? UserJwtsIssuer;
+        var signingKeys = new UserJwtsSigningKeys(section, issuer, UserJwtsSigningKeys.UserSecretsFileOf(typeof(GraphIdentityExtensions).Assembly));
         options.MapInboundClaims = false;
         options.TokenValidationParameters = new TokenValidationParameters
         {
             ValidIssuer = issuer,
             ValidAudiences = section.GetSection("ValidAudiences").Get<string[]>() ?? [],
-            IssuerSigningKeys = section.GetSection("SigningKeys").GetChildren()
-                .Where(key => key["Issuer"] == issuer && !string.IsNullOrEmpty(key["Value"]))
-                .Select(key => new SymmetricSecurityKey(Convert.FromBase64String(key["Value"]!)) { KeyId = key["Id"] })
-                .ToArray(),
+            // Resolved per token, so a key that 'dotnet user-jwts create' makes after start-up is accepted at once.
+            IssuerSigningKeyResolver = (_, _, _, _) => signingKeys.Current(),
         };
         options.Events = new JwtBearerEvents
         {

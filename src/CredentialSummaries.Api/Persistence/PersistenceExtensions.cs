@@ -1,3 +1,4 @@
+using CredentialSummaries.Api.Hosting;
 using CredentialSummaries.Api.Identity;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
@@ -53,22 +54,55 @@ public static class PersistenceExtensions
         return builder;
     }
 
-    /// <summary>Applies pending migrations before the first request (never EnsureCreated).</summary>
+    /// <summary>
+    /// Applies pending migrations before the first request (never EnsureCreated). A database file SQLite cannot open
+    /// is a configuration error naming <c>ConnectionStrings:Summaries</c>, not a crash.
+    /// </summary>
     public static async Task MigrateSummariesStoreAsync(this WebApplication app)
     {
         var factory = app.Services.GetRequiredService<IDbContextFactory<SqliteSummariesDbContext>>();
         await using var context = await factory.CreateDbContextAsync();
-        await context.Database.MigrateAsync();
+        try
+        {
+            await context.Database.MigrateAsync();
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is CantOpen or NotADatabase or ReadOnly or Permission)
+        {
+            var dataSource = new SqliteConnectionStringBuilder(context.Database.GetConnectionString()).DataSource;
+            throw StartupConfiguration.DatabaseUnusable(dataSource, e.Message);
+        }
     }
 
-    /// <summary>A relative <c>Data Source</c> is taken from the content root, and its folder is created.</summary>
+    private const int Permission = 3;
+    private const int ReadOnly = 8;
+    private const int CantOpen = 14;
+    private const int NotADatabase = 26;
+
+    /// <summary>
+    /// The absolute path of the database file (a relative <c>Data Source</c> is taken from the content root), with its
+    /// folder created; null for an in-memory database.
+    /// </summary>
+    internal static string? SqliteDataSource(string? configured, string contentRoot)
+    {
+        var builder = new SqliteConnectionStringBuilder(configured ?? DefaultConnectionString);
+        if (builder.DataSource == ":memory:" || builder.Mode == SqliteOpenMode.Memory || string.IsNullOrEmpty(builder.DataSource))
+        {
+            return null;
+        }
+
+        var path = Path.GetFullPath(builder.DataSource, contentRoot);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        return path;
+    }
+
+    private const string DefaultConnectionString = "Data Source=credentialsummaries.db";
+
     private static string SqliteConnectionString(string? configured, string contentRoot)
     {
-        var builder = new SqliteConnectionStringBuilder(configured ?? "Data Source=credentialsummaries.db");
-        if (builder.DataSource != ":memory:" && builder.Mode != SqliteOpenMode.Memory && !string.IsNullOrEmpty(builder.DataSource))
+        var builder = new SqliteConnectionStringBuilder(configured ?? DefaultConnectionString);
+        if (SqliteDataSource(configured, contentRoot) is { } path)
         {
-            builder.DataSource = Path.GetFullPath(builder.DataSource, contentRoot);
-            Directory.CreateDirectory(Path.GetDirectoryName(builder.DataSource)!);
+            builder.DataSource = path;
         }
 
         return builder.ToString();

@@ -9,7 +9,8 @@ public static class ExternalTool
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     public static async Task<(int ExitCode, string Output, string Errors)> RunAsync(
-        string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null)
+        string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -25,6 +26,10 @@ public static class ExternalTool
 
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            start.Environment[name] = value;
+        }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start '{fileName}'.");
         var output = process.StandardOutput.ReadToEndAsync();

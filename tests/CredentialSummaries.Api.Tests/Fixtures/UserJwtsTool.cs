@@ -13,10 +13,13 @@ public static class UserJwtsTool
     /// <c>dotnet user-jwts create --project &lt;api&gt; {arguments} --output token</c>; returns the token it prints, or
     /// fails the test with the tool's output.
     /// </summary>
-    public static async Task<string> CreateAsync(params string[] arguments)
+    public static Task<string> CreateAsync(params string[] arguments) => CreateAsync(new Dictionary<string, string?>(), arguments);
+
+    /// <summary>As <see cref="CreateAsync(string[])"/>, with <paramref name="environment"/> (e.g. another <c>HOME</c>, so other user secrets).</summary>
+    public static async Task<string> CreateAsync(IReadOnlyDictionary<string, string?> environment, params string[] arguments)
     {
         string[] all = ["user-jwts", "create", "--project", ApiProjectDirectory, .. arguments, "--output", "token"];
-        var (exitCode, output, errors) = await ExternalTool.RunAsync(ExternalTool.DotnetHost(), all, Timeout);
+        var (exitCode, output, errors) = await ExternalTool.RunAsync(ExternalTool.DotnetHost(), all, Timeout, environment: environment);
 
         var because = $"'dotnet {string.Join(' ', all)}' wrote:\n{output}\n{errors}";
         exitCode.Should().Be(0, because);

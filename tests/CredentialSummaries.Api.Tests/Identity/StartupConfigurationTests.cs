@@ -1,22 +1,27 @@
 using System.Net;
 using System.Security.Cryptography;
+using CredentialSummaries.Api.Hosting;
 using CredentialSummaries.Api.Tests.Fixtures;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting.Internal;
 
 namespace CredentialSummaries.Api.Tests.Identity;
 
-/// <summary>DESIGN §4: there is never an anonymous mode; outside Development missing AzureAd settings stop start-up.</summary>
+/// <summary>
+/// DESIGN §4: there is never an anonymous mode; outside Development missing AzureAd settings stop start-up. The
+/// start-up configuration check judged on its own; <see cref="Hosting.ConfigurationErrorProcessTests"/> runs the built app.
+/// </summary>
 public sealed class StartupConfigurationTests
 {
     [Fact]
     public void Production_without_AzureAd_ClientId_fails_start_up_naming_the_setting()
     {
-        using var factory = new HostedAs("Production", ("AzureAd:ClientId", ""));
+        var validate = () => Validate("Production", ("AzureAd:ClientId", ""));
 
-        var start = () => factory.CreateClient();
-
-        start.Should().Throw<InvalidOperationException>()
+        validate.Should().Throw<StartupConfigurationException>()
             .Which.Message.Should().Contain("'AzureAd:ClientId'")
             .And.Contain("Development")
+            .And.Contain("Example: AzureAd__ClientId=")
             .And.NotContain("'AzureAd:Instance'")
             .And.NotContain("'AzureAd:TenantId'");
     }
@@ -24,12 +29,10 @@ public sealed class StartupConfigurationTests
     [Fact]
     public void Production_without_any_AzureAd_setting_fails_start_up_naming_each_one()
     {
-        using var factory = new HostedAs("Production", ("AzureAd:Instance", ""), ("AzureAd:TenantId", " "), ("AzureAd:ClientId", ""));
+        var validate = () => Validate("Production", ("AzureAd:Instance", ""), ("AzureAd:TenantId", " "), ("AzureAd:ClientId", ""));
 
-        var start = () => factory.CreateClient();
-
-        start.Should().Throw<InvalidOperationException>()
-            .Which.Message.Should().ContainAll("'AzureAd:Instance'", "'AzureAd:TenantId'", "'AzureAd:ClientId'");
+        validate.Should().Throw<StartupConfigurationException>()
+            .Which.Problems.Select(p => p.Key).Should().Equal("AzureAd:Instance", "AzureAd:TenantId", "AzureAd:ClientId");
     }
 
     [Theory]
@@ -37,11 +40,90 @@ public sealed class StartupConfigurationTests
     [InlineData("Testing")]
     public void Any_environment_but_development_without_AzureAd_ClientId_fails_start_up(string environment)
     {
-        using var factory = new HostedAs(environment, ("AzureAd:ClientId", ""));
+        var validate = () => Validate(environment, ("AzureAd:ClientId", ""));
 
-        var start = () => factory.CreateClient();
+        validate.Should().Throw<StartupConfigurationException>().Which.Message.Should().Contain("'AzureAd:ClientId'");
+    }
 
-        start.Should().Throw<InvalidOperationException>().Which.Message.Should().Contain("'AzureAd:ClientId'");
+    [Fact]
+    public void Development_without_AzureAd_ClientId_starts()
+    {
+        var validate = () => Validate("Development", ("AzureAd:ClientId", ""));
+
+        validate.Should().NotThrow();
+    }
+
+    [Theory]
+    [InlineData("Sqlite:Synchronous", "Sometimes", "Sqlite__Synchronous=Full")]
+    [InlineData("Sqlite:Synchronous", "1", "Sqlite__Synchronous=Full")]
+    [InlineData("Sqlite:BusyTimeoutMilliseconds", "0", "Sqlite__BusyTimeoutMilliseconds=30000")]
+    [InlineData("Sqlite:BusyTimeoutMilliseconds", "30 s", "Sqlite__BusyTimeoutMilliseconds=30000")]
+    [InlineData("Api:MaxRequestBodyBytes", "1MB", "Api__MaxRequestBodyBytes=1048576")]
+    [InlineData("Api:MaxRequestBodyBytes", "-1", "Api__MaxRequestBodyBytes=1048576")]
+    [InlineData("Throttling:Enabled", "maybe", "Throttling__Enabled=false")]
+    [InlineData("Throttling:RequestsPerSecond", "0", "Throttling__RequestsPerSecond=100")]
+    [InlineData("Throttling:Burst", "many", "Throttling__Burst=200")]
+    [InlineData("ConnectionStrings:Summaries", "", "ConnectionStrings__Summaries=\"Data Source=")]
+    [InlineData("ConnectionStrings:Summaries", "Server=db;Database=summaries", "ConnectionStrings__Summaries=\"Data Source=")]
+    [InlineData("AzureAd:Instance", "login.microsoftonline.com", "AzureAd__Instance=https://login.microsoftonline.com/")]
+    public void An_invalid_value_fails_start_up_naming_the_key_and_an_example(string key, string value, string example)
+    {
+        var validate = () => Validate("Production", (key, value));
+
+        var problem = validate.Should().Throw<StartupConfigurationException>().Which.Problems.Should().ContainSingle().Subject;
+        problem.Key.Should().Be(key);
+        problem.ToString().Should().StartWith($"'{key}' is").And.Contain($"Example: {example}");
+    }
+
+    [Fact]
+    public void Every_problem_is_reported_at_once()
+    {
+        var validate = () => Validate("Production", ("AzureAd:ClientId", ""), ("Sqlite:Synchronous", "x"), ("Throttling:Burst", "0"));
+
+        validate.Should().Throw<StartupConfigurationException>()
+            .Which.Problems.Select(p => p.Key).Should().Equal("AzureAd:ClientId", "Sqlite:Synchronous", "Throttling:Burst");
+    }
+
+    [Theory]
+    [InlineData("Development")]
+    [InlineData("Production")]
+    public async Task With_Entra_ID_configured_a_bearer_string_that_only_looks_like_a_jwt_is_a_401(string environment)
+    {
+        // Both the Development scheme selector and the Production user-jwts refusal read the token's issuer first.
+        using var factory = new HostedAs(environment, ("AzureAd:ClientId", TokenMinter.ClientId));
+
+        using var response = await factory.ClientFor("not.a.jwt").GetAsync(GraphApi.Summaries);
+
+        await response.ShouldBeGraphErrorAsync(HttpStatusCode.Unauthorized, "InvalidAuthenticationToken", "Access token validation failure");
+    }
+
+    /// <summary>
+    /// The check on the shipped appsettings.json (with the fixture's AzureAd settings and a database of its own),
+    /// then <paramref name="overrides"/>, in <paramref name="environment"/>.
+    /// </summary>
+    private static void Validate(string environment, params (string Key, string? Value)[] overrides)
+    {
+        var directory = Path.GetDirectoryName(SummariesApiFactory.NewDatabasePath())!;
+        try
+        {
+            var configuration = new ConfigurationBuilder()
+                .AddJsonFile(Path.Combine(UserJwtsTool.ApiProjectDirectory, "appsettings.json"))
+                .AddInMemoryCollection(new Dictionary<string, string?>
+                {
+                    ["AzureAd:ClientId"] = TokenMinter.ClientId,
+                    ["ConnectionStrings:Summaries"] = $"Data Source={Path.Combine(directory, "summaries.db")}",
+                })
+                .AddInMemoryCollection(overrides.Select(o => new KeyValuePair<string, string?>(o.Key, o.Value)))
+                .Build();
+            StartupConfiguration.Validate(configuration, new HostingEnvironment { EnvironmentName = environment, ContentRootPath = directory });
+        }
+        finally
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
     }
 
     [Fact]
@@ -72,7 +154,7 @@ public sealed class StartupConfigurationTests
 
         using var response = await factory.ClientFor(token).PostAsync(GraphApi.Summaries, GraphApi.SeedBody());
 
-        await response.ShouldBeGraphErrorAsync(HttpStatusCode.Unauthorized, "InvalidAuthenticationToken", "Access token validation failure");
+        await response.ShouldBeGraphErrorAsync(HttpStatusCode.Unauthorized, "InvalidAuthenticationToken", "Access token validation failure. Invalid issuer.");
         response.Headers.WwwAuthenticate.Select(h => h.Scheme).Should().Contain("Bearer");
     }
 

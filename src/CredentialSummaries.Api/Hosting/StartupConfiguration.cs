@@ -1,0 +1,154 @@
+using System.Globalization;
+using CredentialSummaries.Api.Graph;
+using CredentialSummaries.Api.Persistence;
+
+namespace CredentialSummaries.Api.Hosting;
+
+/// <summary>One setting that stops start-up: its key, what is wrong with it, and a value that would work.</summary>
+public sealed record ConfigurationProblem(string Key, string Problem, string ExampleValue)
+{
+    /// <summary>The example as an environment variable (<c>:</c> becomes <c>__</c>), quoted when it holds a space.</summary>
+    public string Example => $"{Key.Replace(":", "__", StringComparison.Ordinal)}={(ExampleValue.Contains(' ', StringComparison.Ordinal) ? $"\"{ExampleValue}\"" : ExampleValue)}";
+
+    public override string ToString() => $"'{Key}' {Problem} Example: {Example}";
+}
+
+/// <summary>
+/// Start-up refused because of the configuration. Program.cs catches this type only, prints <see cref="Exception.Message"/>
+/// on stderr (one line per setting, no stack trace) and exits with code 1; every other exception is a real fault.
+/// </summary>
+#pragma warning disable CA1032 // Only ever built from the problems found; the parameterless forms would say nothing.
+public sealed class StartupConfigurationException(IReadOnlyList<ConfigurationProblem> problems) : InvalidOperationException(Describe(problems))
+#pragma warning restore CA1032
+{
+    public IReadOnlyList<ConfigurationProblem> Problems { get; } = problems;
+
+    private static string Describe(IReadOnlyList<ConfigurationProblem> problems) =>
+        "CredentialSummaries cannot start: the configuration is invalid (see README, \"Configuration\").\n" +
+        string.Join('\n', problems.Select(p => "  " + p));
+}
+
+/// <summary>
+/// The start-up configuration check: every setting the API reads, judged once before anything is built, so that a
+/// missing or invalid value is one message naming the key instead of an exception from deep inside the host.
+/// </summary>
+public static class StartupConfiguration
+{
+    public const string AzureAdSection = "AzureAd";
+
+    /// <summary>Throws <see cref="StartupConfigurationException"/> listing every problem found.</summary>
+    public static void Validate(IConfiguration configuration, IHostEnvironment environment)
+    {
+        var problems = new List<ConfigurationProblem>();
+        CheckAzureAd(configuration.GetSection(AzureAdSection), environment, problems);
+
+        CheckEnum<SqliteSynchronous>(configuration, $"{SqliteOptions.Section}:{nameof(SqliteOptions.Synchronous)}", "Full", problems);
+        CheckInteger(configuration, $"{SqliteOptions.Section}:{nameof(SqliteOptions.BusyTimeoutMilliseconds)}", 1, int.MaxValue, "30000",
+            "a writer's wait for another writer's lock", problems);
+        CheckInteger(configuration, $"{GraphCompatibilityOptions.Section}:{nameof(GraphCompatibilityOptions.MaxRequestBodyBytes)}", 1, long.MaxValue,
+            "1048576", "the largest request body in bytes", problems);
+        CheckBoolean(configuration, $"{ThrottlingOptions.Section}:{nameof(ThrottlingOptions.Enabled)}", "false", problems);
+        CheckInteger(configuration, $"{ThrottlingOptions.Section}:{nameof(ThrottlingOptions.RequestsPerSecond)}", 1, int.MaxValue, "100",
+            "each tenant's sustained budget; Throttling:Enabled=false turns throttling off", problems);
+        CheckInteger(configuration, $"{ThrottlingOptions.Section}:{nameof(ThrottlingOptions.Burst)}", 1, int.MaxValue, "200",
+            "the requests a tenant may make at once", problems);
+        CheckDatabase(configuration, environment.ContentRootPath, problems);
+
+        if (problems.Count > 0)
+        {
+            throw new StartupConfigurationException(problems);
+        }
+    }
+
+    /// <summary>The database named by <c>ConnectionStrings:Summaries</c> could not be opened (found when migrating).</summary>
+    public static StartupConfigurationException DatabaseUnusable(string dataSource, string reason) =>
+        new([new ConfigurationProblem(DatabaseKey,
+            $"names '{dataSource}', which SQLite cannot open as a database ({reason}). It must be a database file (or a path " +
+            "where one can be created) in a writable folder.", ExampleDatabase)]);
+
+    private const string DatabaseKey = $"ConnectionStrings:{PersistenceExtensions.ConnectionStringName}";
+    private const string ExampleDatabase = "Data Source=/var/lib/credentialsummaries/summaries.db";
+
+    private static void CheckAzureAd(IConfigurationSection azureAd, IHostEnvironment environment, List<ConfigurationProblem> problems)
+    {
+        if (!environment.IsDevelopment())
+        {
+            (string Key, string Meaning, string Example)[] required =
+            [
+                ("Instance", "the Entra ID authority host", "https://login.microsoftonline.com/"),
+                ("TenantId", "'organizations' accepts any customer's managing tenant", "organizations"),
+                ("ClientId", "the API's application (client) id, which tokens must carry as audience", "6e2f3a1b-0c4d-4e5f-8a9b-1c2d3e4f5a6b"),
+            ];
+            foreach (var (key, meaning, example) in required.Where(r => string.IsNullOrWhiteSpace(azureAd[r.Key])))
+            {
+                problems.Add(new($"{AzureAdSection}:{key}",
+                    $"is missing ({meaning}). Outside the Development environment the API accepts only Microsoft Entra ID " +
+                    "tokens and has no anonymous mode.", example));
+            }
+        }
+
+        var instance = azureAd["Instance"];
+        if (!string.IsNullOrWhiteSpace(instance)
+            && !(Uri.TryCreate(instance, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)))
+        {
+            problems.Add(new($"{AzureAdSection}:Instance", $"is '{instance}', which is not an absolute https URL.", "https://login.microsoftonline.com/"));
+        }
+    }
+
+    private static void CheckEnum<TEnum>(IConfiguration configuration, string key, string example, List<ConfigurationProblem> problems)
+        where TEnum : struct, Enum
+    {
+        var value = configuration[key];
+        if (value is not null && !Enum.GetNames<TEnum>().Any(name => name.Equals(value.Trim(), StringComparison.OrdinalIgnoreCase)))
+        {
+            problems.Add(new(key, $"is '{value}', which is not one of {string.Join(", ", Enum.GetNames<TEnum>())}.", example));
+        }
+    }
+
+    private static void CheckInteger(
+        IConfiguration configuration, string key, long minimum, long maximum, string example, string meaning, List<ConfigurationProblem> problems)
+    {
+        var value = configuration[key];
+        if (value is not null
+            && !(long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) && number >= minimum && number <= maximum))
+        {
+            problems.Add(new(key, $"is '{value}', which is not a whole number from {minimum} to {maximum} ({meaning}).", example));
+        }
+    }
+
+    private static void CheckBoolean(IConfiguration configuration, string key, string example, List<ConfigurationProblem> problems)
+    {
+        var value = configuration[key];
+        if (value is not null && !bool.TryParse(value, out _))
+        {
+            problems.Add(new(key, $"is '{value}', which is neither true nor false.", example));
+        }
+    }
+
+    private static void CheckDatabase(IConfiguration configuration, string contentRoot, List<ConfigurationProblem> problems)
+    {
+        var configured = configuration.GetConnectionString(PersistenceExtensions.ConnectionStringName);
+        if (configured is not null && string.IsNullOrWhiteSpace(configured))
+        {
+            problems.Add(new(DatabaseKey, "is empty; SQLite would keep the data in a temporary file that is lost on restart.", ExampleDatabase));
+            return;
+        }
+
+        try
+        {
+            var dataSource = PersistenceExtensions.SqliteDataSource(configured, contentRoot);
+            if (dataSource is not null && Directory.Exists(dataSource))
+            {
+                problems.Add(new(DatabaseKey, $"names '{dataSource}', which is a folder, not a database file.", ExampleDatabase));
+            }
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException)
+        {
+            problems.Add(new(DatabaseKey, $"is '{configured}', which is not a SQLite connection string ({e.Message}).", ExampleDatabase));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            problems.Add(new(DatabaseKey, $"names a database whose folder cannot be created ({e.Message}).", ExampleDatabase));
+        }
+    }
+}
