@@ -3,6 +3,7 @@ using CredentialSummaries.Api.Persistence;
 using Microsoft.AspNetCore.OData.Batch;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using System.Text;
 using Microsoft.OData;
 
 namespace CredentialSummaries.Api.Batching;
@@ -14,7 +15,7 @@ namespace CredentialSummaries.Api.Batching;
 /// change set's only answer. Each request runs through the whole pipeline on its own (<see cref="BatchedRequest"/>),
 /// in the order sent; outside change sets a failure does not stop the batch.
 /// </summary>
-public sealed class AtomicODataBatchHandler : DefaultODataBatchHandler
+public sealed partial class AtomicODataBatchHandler : DefaultODataBatchHandler
 {
     private const string BatchMediaTypes = "'multipart/mixed' with a boundary or 'application/json'";
 
@@ -38,6 +39,14 @@ public sealed class AtomicODataBatchHandler : DefaultODataBatchHandler
             // ODataLib's reader refuses a malformed batch by throwing.
             context.Response.Clear();
             await GraphError.BadRequest($"The batch request could not be read: {exception.Message}").WriteAsync(context);
+        }
+#pragma warning disable CA1031 // The batch runs before the exception handler: any other fault still gets a Graph 500.
+        catch (Exception exception) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+#pragma warning restore CA1031
+        {
+            LogUnhandled(context.RequestServices.GetRequiredService<ILogger<AtomicODataBatchHandler>>(), exception, GraphRequestIds.Of(context).RequestId);
+            context.Response.Clear();
+            await GraphError.ForStatus(StatusCodes.Status500InternalServerError, context.Request).WriteAsync(context);
         }
     }
 
@@ -67,6 +76,46 @@ public sealed class AtomicODataBatchHandler : DefaultODataBatchHandler
         return true;
     }
 
+    /// <summary>
+    /// Before ODataLib writes a JSON-format answer, turns each non-JSON answer body (a <c>$value</c>'s text/plain,
+    /// <c>$metadata</c>'s XML) into the JSON string the OData 4.01 JSON batch format asks for: ODataLib 8.4 copies
+    /// such bodies in raw, which makes the whole answer invalid JSON. Multipart answers keep bodies as they are.
+    /// </summary>
+    public override Task CreateResponseMessageAsync(IEnumerable<ODataBatchResponseItem> responses, HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(responses);
+        ArgumentNullException.ThrowIfNull(request);
+        var items = responses.ToList();
+        if (AnswersInJson(request))
+        {
+            foreach (var context in items.SelectMany(ContextsOf))
+            {
+                BatchBodies.EncodeNonJsonBodyAsJsonString(context.Response);
+            }
+        }
+
+        return base.CreateResponseMessageAsync(items, request);
+    }
+
+    private static IEnumerable<HttpContext> ContextsOf(ODataBatchResponseItem item) => item switch
+    {
+        OperationResponseItem operation => [operation.Context],
+        ChangeSetResponseItem changeSet => changeSet.Contexts,
+        _ => [],
+    };
+
+    /// <summary>AspNetCoreOData's own choice: the best of Accept's multipart/mixed and application/json, else the request's format.</summary>
+    private static bool AnswersInJson(HttpRequest request)
+    {
+        var accepted = MediaTypeHeaderValue.ParseList(request.Headers.GetCommaSeparatedValues(HeaderNames.Accept))
+            .OrderByDescending(h => h.Quality ?? 1)
+            .FirstOrDefault(h => h.MediaType.Equals("multipart/mixed", StringComparison.OrdinalIgnoreCase)
+                || h.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase));
+        return accepted is not null
+            ? accepted.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            : request.ContentType?.Contains("application/json", StringComparison.OrdinalIgnoreCase) == true;
+    }
+
     /// <summary>A request the reader refuses (e.g. one on another host or outside the service root) is a bad batch.</summary>
     public override async Task<IList<ODataBatchRequestItem>> ParseBatchRequestsAsync(HttpContext context)
     {
@@ -77,6 +126,21 @@ public sealed class AtomicODataBatchHandler : DefaultODataBatchHandler
         catch (InvalidOperationException exception)
         {
             throw new ODataException(exception.Message, exception);
+        }
+        catch (NullReferenceException)
+        {
+            // ODataLib 8.4's JSON batch reader dereferences null on some malformed requests (fuzzing found it): it is
+            // still the batch that cannot be read, not a fault of the service.
+            throw new ODataException("A request in the batch is malformed.");
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new ODataException("The batch is not valid UTF-8.");
+        }
+        catch (FormatException)
+        {
+            // A body sent as a JSON string under a non-JSON content type must be base64, as the JSON batch format says.
+            throw new ODataException("A request body in the batch is neither JSON nor valid base64 for its content type.");
         }
     }
 
@@ -140,4 +204,7 @@ public sealed class AtomicODataBatchHandler : DefaultODataBatchHandler
         await transaction.CommitAsync(cancellationToken);
         return new ChangeSetResponseItem(contexts);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception in OData batch {RequestId}")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string requestId);
 }

@@ -24,7 +24,6 @@ public static class BatchedRequest
         ArgumentNullException.ThrowIfNull(next);
         ArgumentNullException.ThrowIfNull(batchServices);
 
-        ODataVersionNegotiation.Normalize(request.Request);
         var response = new BufferedResponse();
         var features = request.Features;
         features.Set<IHttpResponseFeature>(response);
@@ -50,7 +49,16 @@ public static class BatchedRequest
 
         try
         {
-            await next(request);
+            if (ODataVersionNegotiation.Negotiate(request.Request) is { } refusal)
+            {
+                GraphRequestIdMiddleware.Stamp(request);
+                await refusal.WriteAsync(request);
+            }
+            else
+            {
+                await next(request);
+            }
+
             await response.CompleteAsync();
         }
         finally

@@ -209,15 +209,11 @@ public sealed partial class GraphJsonBatchMiddleware(
         }
 
         var isJson = !request.Headers.TryGetValue(HeaderNames.ContentType, out var contentType)
-            || MediaTypeHeaderValue.TryParse(contentType, out var media) && IsJson(media);
+            || BatchBodies.IsJson(contentType);
         return !isJson && body.ValueKind == JsonValueKind.String
             ? Encoding.UTF8.GetBytes(body.GetString()!)
             : Encoding.UTF8.GetBytes(body.GetRawText());
     }
-
-    private static bool IsJson(MediaTypeHeaderValue media) =>
-        media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
-        || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase);
 
     private static async Task WriteResponsesAsync(HttpContext context, GraphJsonBatch batch, Dictionary<string, BatchedAnswer> answers)
     {
@@ -275,7 +271,7 @@ public sealed partial class GraphJsonBatchMiddleware(
         // JSON bodies are embedded as JSON; anything else as base64, as Graph does.
         private void WriteBody(Utf8JsonWriter writer)
         {
-            if (MediaTypeHeaderValue.TryParse(ContentType, out var media) && IsJson(media))
+            if (BatchBodies.IsJson(ContentType))
             {
                 try
                 {

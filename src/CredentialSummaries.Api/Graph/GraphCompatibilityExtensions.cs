@@ -32,7 +32,6 @@ public static class GraphCompatibilityExtensions
                 options.ReturnHttpNotAcceptable = true;
                 // Without this, MVC treats the non-nullable Id as [Required] and refuses a POST that has no id.
                 options.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true;
-                options.Filters.Add<ODataMaxVersionFilter>();
                 options.Filters.Add<GraphWriteRequestFilter>();
                 options.Filters.Add<GraphRequestBodyFilter>();
                 options.Filters.Add<GraphErrorResultFilter>();

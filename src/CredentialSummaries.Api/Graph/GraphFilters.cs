@@ -12,28 +12,6 @@ using Microsoft.OData.Edm;
 namespace CredentialSummaries.Api.Graph;
 
 /// <summary>
-/// OData-MaxVersion semantics: a client that cannot read OData 4.0 is refused rather than sent what it cannot read.
-/// </summary>
-public sealed class ODataMaxVersionFilter : IResourceFilter
-{
-    public void OnResourceExecuting(ResourceExecutingContext context)
-    {
-        var maxVersion = context.HttpContext.Request.Headers["OData-MaxVersion"].ToString();
-        if (maxVersion.Length > 0
-            && (!decimal.TryParse(maxVersion, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var version)
-                || version < 4.0m))
-        {
-            context.Result = new GraphErrorResult(GraphError.BadRequest(
-                $"OData-MaxVersion '{maxVersion}' excludes OData 4.0, the version this service speaks (4.01 features included)."));
-        }
-    }
-
-    public void OnResourceExecuted(ResourceExecutedContext context)
-    {
-    }
-}
-
-/// <summary>
 /// Runs before model binding on writes, and so before anything is written: every check that can refuse a POST or
 /// PATCH for what it sent, rather than for what is stored, is made here. A body that is not JSON is a 415 (ODataLib
 /// would give an unreadable 400); an <c>Accept</c> the service cannot answer is a 406 (MVC would find out only when
@@ -55,7 +33,7 @@ public sealed class GraphWriteRequestFilter : IAsyncResourceFilter
         }
 
         var hasBody = request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0;
-        if (hasBody && !request.HasJsonContentType())
+        if (hasBody && !IsApplicationJson(request.ContentType))
         {
             context.Result = new GraphErrorResult(GraphError.UnsupportedMediaType("The request body", "'application/json'", request.ContentType));
             return;
@@ -82,6 +60,12 @@ public sealed class GraphWriteRequestFilter : IAsyncResourceFilter
 
         await next();
     }
+
+    // Exactly application/json, with any parameters (charset, odata.metadata): what ODataLib reads. Other +json types
+    // (application/merge-patch+json) are not, and would fail later with a message about ODataLib's types.
+    private static bool IsApplicationJson(string? contentType) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Unicode;
 using CredentialSummaries.Api.Model;
 using Microsoft.AspNetCore.OData.Deltas;
 using Microsoft.OData.Edm;
@@ -26,6 +27,12 @@ public static class SummaryBody
     public static IReadOnlyList<RuleViolation> Check(ReadOnlyMemory<byte> utf8Json, IEdmStructuredType type, bool isCreate)
     {
         ArgumentNullException.ThrowIfNull(type);
+        // System.Text.Json checks the UTF-8 of values only when they are read, and of names hardly at all.
+        if (!Utf8.IsValid(utf8Json.Span))
+        {
+            return [new(RuleCodes.InvalidRequestBody, null, "The request body is not valid UTF-8; it must be a JSON object in UTF-8.")];
+        }
+
         JsonDocument document;
         try
         {

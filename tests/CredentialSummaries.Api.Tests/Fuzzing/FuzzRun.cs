@@ -49,7 +49,7 @@ public static class FuzzRun
         output.WriteLine(line);
         if (failed is not null)
         {
-            output.WriteLine(failed.Message);
+            output.WriteLine(failed.ToString());
             throw new XunitException($"{line}\n{failed.Message}");
         }
     }

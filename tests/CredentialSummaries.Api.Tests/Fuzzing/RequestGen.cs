@@ -114,9 +114,13 @@ public static class RequestGen
     // ---------- routes ----------
 
     /// <summary>A path on every route: list, item by segment and in parentheses, $count, property, $value, $metadata, roots, unknowns.</summary>
+    /// <remarks>
+    /// No <c>%00</c>: Kestrel refuses a NUL in the path with 400 before the app sees the request, while the in-memory
+    /// test server throws in the test's own client instead, so such a case would test the test host, not the app.
+    /// </remarks>
     public static Gen<string> Path(IReadOnlyList<string> ids) =>
         from root in Gen.Elements(Roots)
-        from id in Gen.Frequency((6, Gen.Elements([.. ids])), (1, Gen.Elements("no-such-id", "", "'", "a'b", "%00", new string('i', 200), "..", "a/b", "(1)", "$count")))
+        from id in Gen.Frequency((6, Gen.Elements([.. ids])), (1, Gen.Elements("no-such-id", "", "'", "a'b", "%01", "%C3%28", new string('i', 200), "..", "a/b", "(1)", "$count")))
         from property in Gen.Frequency((6, Gen.Elements(ODataQueryGen.Properties)), (1, Gen.Elements("nosuch", "TENANTID", "$ref", "@odata.etag", "")))
         from shape in Gen.Choose(0, 11)
         select shape switch
@@ -159,18 +163,21 @@ public static class RequestGen
     {
         var url = c.Url;
         url = url.StartsWith("/v1.0", StringComparison.Ordinal) ? url["/v1.0".Length..] : url.StartsWith("/beta", StringComparison.Ordinal) ? url["/beta".Length..] : url;
-        var request = new Dictionary<string, object?> { ["id"] = id, ["method"] = c.Method, ["url"] = url };
-        var headers = c.Headers.GroupBy(h => h.Key).ToDictionary(g => g.Key, g => g.First().Value);
+        var request = new Dictionary<string, object?> { ["id"] = id, ["method"] = c.Method, ["url"] = WellFormed(url) };
+        var headers = c.Headers.GroupBy(h => h.Key).ToDictionary(g => WellFormed(g.Key), g => WellFormed(g.First().Value));
         if (c.Body is not null)
         {
             headers["Content-Type"] = c.ContentType ?? "application/json";
             try
             {
-                request["body"] = JsonSerializer.Deserialize<JsonElement>(c.Body);
+                var element = JsonSerializer.Deserialize<JsonElement>(c.Body);
+                // A JsonElement holding an escaped lone surrogate reads but cannot be written again.
+                _ = JsonSerializer.SerializeToUtf8Bytes(element, DeepJson);
+                request["body"] = element;
             }
-            catch (JsonException)
+            catch (Exception ex) when (ex is JsonException or InvalidOperationException)
             {
-                request["body"] = Encoding.UTF8.GetString(c.Body);
+                request["body"] = WellFormed(Encoding.UTF8.GetString(c.Body));
             }
         }
 
@@ -192,9 +199,16 @@ public static class RequestGen
         return request;
     }
 
+    // JSON cannot carry a lone surrogate (the query generator makes some): in a batch, it stands in as U+FFFD.
+    private static string WellFormed(string text) =>
+        text.AsSpan().ContainsAnyInRange('\ud800', '\udfff') ? Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(text)) : text;
+
+    // A deeply nested body (up to 64 levels) nested in turn inside a batch's requests array.
+    private static readonly JsonSerializerOptions DeepJson = new() { MaxDepth = 256 };
+
     /// <summary>A JSON batch body: 0–5 random requests, or a malformed envelope.</summary>
     private static Gen<byte[]> JsonBatchBody(IReadOnlyList<string> ids) => Gen.Frequency(
-        (6, ODataQueryGen.UpTo(GraphSubRequest(ids), 0, 5).Select(r => JsonSerializer.SerializeToUtf8Bytes(new { requests = r }))),
+        (6, ODataQueryGen.UpTo(GraphSubRequest(ids), 0, 5).Select(r => JsonSerializer.SerializeToUtf8Bytes(new { requests = r }, DeepJson))),
         (1, Gen.Elements("", "{}", "{\"requests\":null}", "{\"requests\":{}}", "{\"requests\":[1]}", "{\"requests\":[{}]}", "[]",
             "{\"requests\":[{\"id\":\"1\",\"method\":\"GET\"}]}", "{\"requests\":[{\"id\":\"1\",\"method\":\"GET\",\"url\":\"https://elsewhere/x\"}]}",
             "{\"requests\":[{\"id\":\"1\",\"method\":\"GET\",\"url\":\"/$batch\"}]}", "{\"requests\":[{\"id\":\"1\",\"method\":\"GET\",\"url\":\"../../etc\"}]}")
