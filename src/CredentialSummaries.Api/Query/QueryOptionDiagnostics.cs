@@ -78,7 +78,7 @@ public static partial class QueryOptionDiagnostics
                 }
             }
         }
-        catch (Exception ex) when (ex is ODataException or ArgumentException)
+        catch (Exception ex) when (QueryFaults.Explain(ex) is not null)
         {
             // The introducing option is reported on its own turn.
             return null;
@@ -105,10 +105,11 @@ public static partial class QueryOptionDiagnostics
         {
             return ex.Message;
         }
-        catch (ArgumentException)
+        catch (Exception ex) when (QueryFaults.Explain(ex) is { } reason)
         {
-            // ODataLib's binder refuses some malformed expressions (isof with a non-type) this way.
-            return "it cannot be evaluated as written.";
+            // ODataLib's parser and binder refuse some malformed expressions with other exceptions: an ArgumentException
+            // for isof with a non-type, an OverflowException for a literal out of Edm.Decimal's range.
+            return reason + ".";
         }
     }
 
