@@ -298,6 +298,33 @@ public sealed class CreateSummaryTests(SummariesApiFactory factory) : IClassFixt
         await ShouldHaveCountAsync(0);
     }
 
+    [Theory]
+    [InlineData("application/merge-patch+json")]
+    [InlineData("application/vnd.api+json")]
+    public async Task Post_of_another_json_media_type_returns_415_and_stores_nothing(string mediaType)
+    {
+        using var content = new StringContent(System.Text.Json.JsonSerializer.Serialize(GraphApi.SeedBody()), System.Text.Encoding.UTF8, mediaType);
+
+        using var response = await tenant.Writer.PostAsync(GraphApi.Summaries, content);
+
+        await response.ShouldBeGraphErrorAsync(HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType", "application/json", mediaType);
+        await ShouldHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task Post_of_invalid_utf8_in_a_property_name_returns_400_and_stores_nothing()
+    {
+        var body = System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(GraphApi.SeedBody())).ToList();
+        body.Insert(body.IndexOf((byte)'m') + 1, 0xC3);
+        using var content = new ByteArrayContent([.. body]);
+        content.Headers.ContentType = new("application/json");
+
+        using var response = await tenant.Writer.PostAsync(GraphApi.Summaries, content);
+
+        await response.ShouldBeGraphErrorAsync(HttpStatusCode.BadRequest, "BadRequest", "not valid UTF-8");
+        await ShouldHaveCountAsync(0);
+    }
+
     [Fact]
     public async Task Post_with_a_property_sent_twice_returns_400_and_stores_nothing()
     {

@@ -127,6 +127,38 @@ public sealed class ODataBatchTests(SummariesApiFactory factory) : IClassFixture
         await ShouldHaveCountAsync(2);
     }
 
+    [Fact]
+    public async Task A_batch_answered_in_json_carries_text_answers_as_json_strings()
+    {
+        var created = await tenant.Writer.CreateAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, ODataBatch.V1Batch)
+        {
+            Content = ODataBatch.Multipart(new MultipartRequest("GET", $"{GraphApi.Summaries}/{created.Id()}/tenantDisplayName/$value")),
+        };
+        request.Headers.Accept.ParseAdd("application/json");
+
+        using var response = await tenant.Writer.SendAsync(request);
+
+        var json = await response.ReadJsonAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.OK, json.ToString());
+        var answer = json.GetProperty("responses")[0];
+        answer.GetProperty("status").GetInt32().Should().Be(200);
+        answer.GetProperty("body").GetString().Should().Be("Contoso Ltd");
+    }
+
+    [Theory]
+    [InlineData("{\"requests\":[{\"id\":\"1\",\"method\":\"GET\",\"url\":\"credentialUserRegistrationsSummaries\",\"body\":\"x\",\"headers\":{\"content-type\":\"application/octet-stream\"}}]}")]
+    [InlineData("{\"requests\":[{\"id\":\"1\",\"method\":\"GET\",\"url\":\"\\u00ff\\xC3\"}]}")]
+    public async Task A_json_batch_the_reader_cannot_read_is_a_400(string body)
+    {
+        using var content = new ByteArrayContent(System.Text.Encoding.Latin1.GetBytes(body));
+        content.Headers.ContentType = new("application/json");
+
+        using var response = await tenant.Writer.PostAsync(ODataBatch.V1Batch, content);
+
+        await response.ShouldBeGraphErrorAsync(HttpStatusCode.BadRequest, "BadRequest", "The batch request could not be read");
+    }
+
     [Theory]
     [InlineData("4.01")]
     [InlineData("4.0")]

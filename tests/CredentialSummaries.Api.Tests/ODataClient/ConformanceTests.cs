@@ -63,6 +63,35 @@ public sealed class ConformanceTests(SummariesApiFactory factory) : IClassFixtur
         v40.StatusCode.Should().Be(HttpStatusCode.OK);
         v40.Headers.GetValues("OData-Version").Should().Equal("4.0");
         v401.StatusCode.Should().Be(HttpStatusCode.OK);
+        v401.Headers.GetValues("OData-Version").Should().Equal("4.0");
+        (await v401.ReadJsonAsync()).GetProperty("@odata.context").GetString().Should().EndWith("$metadata#credentialUserRegistrationsSummaries");
+    }
+
+    [Theory]
+    [InlineData("OData-MaxVersion", "99999999999999999999", HttpStatusCode.OK)]
+    [InlineData("OData-MaxVersion", ", 4.0", HttpStatusCode.BadRequest)]
+    [InlineData("OData-MaxVersion", "four", HttpStatusCode.BadRequest)]
+    [InlineData("OData-Version", "5.0", HttpStatusCode.BadRequest)]
+    [InlineData("OData-Version", "3.0", HttpStatusCode.BadRequest)]
+    public async Task Odata_version_headers_are_judged_before_anything_else_on_every_route(string header, string value, HttpStatusCode expected)
+    {
+        foreach (var url in new[] { GraphApi.Summaries, GraphApi.V1Root, GraphApi.V1Root + "/$metadata", ODataBatch.V1Batch })
+        {
+            var method = url == ODataBatch.V1Batch ? HttpMethod.Post : HttpMethod.Get;
+            using var request = GraphApi.Request(method, url, url == ODataBatch.V1Batch ? new { requests = new[] { new { id = "1", method = "GET", url = "credentialUserRegistrationsSummaries" } } } : null, (header, value));
+
+            using var response = await tenant.Reader.SendAsync(request);
+
+            if (expected == HttpStatusCode.OK)
+            {
+                response.StatusCode.Should().Be(HttpStatusCode.OK, $"{url}: {await response.Content.ReadAsStringAsync()}");
+                response.Headers.GetValues("OData-Version").Should().Equal("4.0");
+            }
+            else
+            {
+                await response.ShouldBeGraphErrorAsync(expected, "BadRequest", header);
+            }
+        }
     }
 
     [Fact]
