@@ -16,6 +16,16 @@ public sealed class ThrottlingOptions
 
     /// <summary>Requests a tenant may make at once after a quiet spell.</summary>
     public int Burst { get; set; } = 200;
+
+    /// <summary>
+    /// How many instances serve the deployment behind one load balancer. Each keeps its own buckets (no shared state,
+    /// no extra round trip per request) holding its share of the deployment's budget, so that the figures above hold
+    /// for the deployment as a whole when the balancer spreads a tenant's requests evenly.
+    /// </summary>
+    public int Instances { get; set; } = 1;
+
+    /// <summary>This instance's share of <paramref name="deploymentBudget"/>: rounded up, never below one.</summary>
+    public int ShareOf(int deploymentBudget) => Math.Max(1, (int)Math.Ceiling(deploymentBudget / (double)Math.Max(1, Instances)));
 }
 
 /// <summary>
@@ -38,8 +48,8 @@ public static class GraphThrottling
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
                 RateLimitPartition.GetTokenBucketLimiter(PartitionOf(context), _ => new TokenBucketRateLimiterOptions
                 {
-                    TokenLimit = options.Burst,
-                    TokensPerPeriod = options.RequestsPerSecond,
+                    TokenLimit = options.ShareOf(options.Burst),
+                    TokensPerPeriod = options.ShareOf(options.RequestsPerSecond),
                     ReplenishmentPeriod = TimeSpan.FromSeconds(1),
                     QueueLimit = 0,
                     AutoReplenishment = true,

@@ -52,6 +52,8 @@ public static class StartupConfiguration
             "each tenant's sustained budget; Throttling:Enabled=false turns throttling off", problems);
         CheckInteger(configuration, $"{ThrottlingOptions.Section}:{nameof(ThrottlingOptions.Burst)}", 1, int.MaxValue, "200",
             "the requests a tenant may make at once", problems);
+        CheckInteger(configuration, $"{ThrottlingOptions.Section}:{nameof(ThrottlingOptions.Instances)}", 1, 10_000, "3",
+            "how many instances share the budget behind one load balancer", problems);
         CheckDatabase(configuration, environment.ContentRootPath, problems);
 
         if (problems.Count > 0)

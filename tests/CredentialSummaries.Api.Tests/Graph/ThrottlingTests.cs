@@ -76,6 +76,35 @@ public sealed class ThrottlingTests(ThrottlingTests.TightLimitsFactory factory) 
         });
     }
 
+    [Fact]
+    public async Task Each_of_several_instances_enforces_its_share_of_the_deployments_budget()
+    {
+        using var instance = new ShareOfFourFactory();
+        var tenant = new TestTenant(instance);
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            using var response = await tenant.Reader.GetAsync($"{GraphApi.Summaries}/$count");
+            statuses.Add(response.StatusCode);
+        }
+
+        // A deployment burst of 8 over 4 instances: 2 at once on each, so 4 instances together allow the 8 configured.
+        statuses.Take(2).Should().OnlyContain(s => s == HttpStatusCode.OK);
+        statuses.Skip(2).Should().Contain(HttpStatusCode.TooManyRequests);
+    }
+
+    private sealed class ShareOfFourFactory : SummariesApiFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings() =>
+        [
+            .. base.Settings().Where(s => !s.Key.StartsWith("Throttling:", StringComparison.Ordinal)),
+            new("Throttling:RequestsPerSecond", "1"),
+            new("Throttling:Burst", "8"),
+            new("Throttling:Instances", "4"),
+        ];
+    }
+
     public sealed class TightLimitsFactory : SummariesApiFactory
     {
         public const int Burst = 5;
