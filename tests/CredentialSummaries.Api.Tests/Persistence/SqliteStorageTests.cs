@@ -3,7 +3,6 @@ using System.Net;
 using System.Text.Json;
 using CredentialSummaries.Api.Persistence;
 using CredentialSummaries.Api.Tests.Fixtures;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -425,21 +424,5 @@ public sealed class SqliteStorageTests(SummariesApiFactory factory) : IClassFixt
     {
         protected override IEnumerable<KeyValuePair<string, string?>> Settings() =>
             [.. base.Settings(), new("Sqlite:Synchronous", "Full")];
-    }
-
-    /// <summary>The real app with EF's command log turned on and captured.</summary>
-    private sealed class SqlCapturingFactory : LogCapturingFactory
-    {
-        private const string CommandCategory = "Microsoft.EntityFrameworkCore.Database.Command";
-        private const int CommandExecutedEventId = 20101;
-
-        public IEnumerable<string> Commands =>
-            Entries.Where(e => e.Category == CommandCategory && e.EventId == CommandExecutedEventId).Select(e => e.Message);
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            builder.UseSetting("Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command", "Information");
-        }
     }
 }
