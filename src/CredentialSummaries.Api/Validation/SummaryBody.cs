@@ -53,7 +53,8 @@ public static class SummaryBody
             }
 
             var problems = new List<RuleViolation>();
-            var wellTyped = new Delta<CredentialUserRegistrationsSummary>();
+            // The well-typed values, kept to judge a create's rules only when the body has problems anyway.
+            var wellTyped = new List<KeyValuePair<string, object?>>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
             var typeName = type.FullTypeName();
             foreach (var member in root.EnumerateObject())
@@ -80,7 +81,13 @@ public static class SummaryBody
             if (problems.Count > 0 && isCreate)
             {
                 var judged = problems.Select(p => p.Target).ToHashSet(StringComparer.Ordinal);
-                problems.AddRange(SummaryRules.ApplyCreate(wellTyped, DateTime.UnixEpoch, out _).Where(v => !judged.Contains(v.Target)));
+                var partial = new Delta<CredentialUserRegistrationsSummary>();
+                foreach (var (name, value) in wellTyped)
+                {
+                    partial.TrySetPropertyValue(char.ToUpperInvariant(name[0]) + name[1..], value);
+                }
+
+                problems.AddRange(SummaryRules.ApplyCreate(partial, DateTime.UnixEpoch, out _).Where(v => !judged.Contains(v.Target)));
             }
 
             return problems;
@@ -96,7 +103,7 @@ public static class SummaryBody
     }
 
     private static RuleViolation? CheckProperty(
-        JsonProperty member, IEdmStructuredType type, string typeName, Delta<CredentialUserRegistrationsSummary> wellTyped)
+        JsonProperty member, IEdmStructuredType type, string typeName, List<KeyValuePair<string, object?>> wellTyped)
     {
         if (type.FindProperty(member.Name) is not IEdmStructuralProperty property)
         {
@@ -128,9 +135,9 @@ public static class SummaryBody
         };
     }
 
-    private static RuleViolation? Accept(Delta<CredentialUserRegistrationsSummary> wellTyped, string property, object? value)
+    private static RuleViolation? Accept(List<KeyValuePair<string, object?>> wellTyped, string property, object? value)
     {
-        wellTyped.TrySetPropertyValue(char.ToUpperInvariant(property[0]) + property[1..], value);
+        wellTyped.Add(KeyValuePair.Create(property, value));
         return null;
     }
 
