@@ -1,5 +1,6 @@
 using System.Globalization;
 using CredentialSummaries.Api.Graph;
+using CredentialSummaries.Api.Operations;
 using CredentialSummaries.Api.Persistence;
 
 namespace CredentialSummaries.Api.Hosting;
@@ -52,6 +53,10 @@ public static class StartupConfiguration
             "each tenant's sustained budget; Throttling:Enabled=false turns throttling off", problems);
         CheckInteger(configuration, $"{ThrottlingOptions.Section}:{nameof(ThrottlingOptions.Burst)}", 1, int.MaxValue, "200",
             "the requests a tenant may make at once", problems);
+        CheckInteger(configuration, $"{ShutdownOptions.Section}:{nameof(ShutdownOptions.ShutdownTimeoutSeconds)}", 0, 3600, "30",
+            "how long requests in flight may take to finish at shutdown", problems);
+        CheckInteger(configuration, $"{ShutdownOptions.Section}:{nameof(ShutdownOptions.ShutdownDrainSeconds)}", 0, 300, "5",
+            "how long /readyz is 503 before the listener closes at shutdown", problems);
         CheckDatabase(configuration, environment.ContentRootPath, problems);
 
         if (problems.Count > 0)
