@@ -15,6 +15,8 @@ try
     builder.AddSummariesStore();
     builder.AddGraphThrottling();
     builder.AddServiceTelemetry();
+    // /healthz and /readyz, first in the pipeline (a startup filter), and graceful shutdown (Hosting:* settings).
+    builder.AddServiceHealth();
 
     var app = builder.Build();
 

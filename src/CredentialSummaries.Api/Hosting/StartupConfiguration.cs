@@ -1,5 +1,6 @@
 using System.Globalization;
 using CredentialSummaries.Api.Graph;
+using CredentialSummaries.Api.Operations;
 using CredentialSummaries.Api.Persistence;
 
 namespace CredentialSummaries.Api.Hosting;
@@ -54,6 +55,10 @@ public static class StartupConfiguration
             "the requests a tenant may make at once", problems);
         CheckInteger(configuration, $"{ThrottlingOptions.Section}:{nameof(ThrottlingOptions.Instances)}", 1, 10_000, "3",
             "how many instances share the budget behind one load balancer", problems);
+        CheckInteger(configuration, $"{ShutdownOptions.Section}:{nameof(ShutdownOptions.ShutdownTimeoutSeconds)}", 0, 3600, "30",
+            "how long requests in flight may take to finish at shutdown", problems);
+        CheckInteger(configuration, $"{ShutdownOptions.Section}:{nameof(ShutdownOptions.ShutdownDrainSeconds)}", 0, 300, "5",
+            "how long /readyz is 503 before the listener closes at shutdown", problems);
         CheckDatabase(configuration, environment.ContentRootPath, problems);
 
         if (problems.Count > 0)

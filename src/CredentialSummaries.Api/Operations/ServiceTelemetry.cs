@@ -45,7 +45,12 @@ public static class ServiceTelemetry
             .ConfigureResource(resource => resource.AddService(serviceName, serviceVersion: ServiceVersion()))
             .WithTracing(tracing => tracing
                 // Exceptions are not recorded on spans: their messages may quote what the client sent.
-                .AddAspNetCoreInstrumentation(options => options.RecordException = false)
+                // Probes (/healthz, /readyz) are not customer requests: no spans for them.
+                .AddAspNetCoreInstrumentation(options =>
+                {
+                    options.RecordException = false;
+                    options.Filter = context => !ServiceHealth.IsProbe(context.Request);
+                })
                 .AddHttpClientInstrumentation(options => options.RecordException = false)
                 // The SQL text is sanitised by the instrumentation (literals become '?').
                 .AddEntityFrameworkCoreInstrumentation()

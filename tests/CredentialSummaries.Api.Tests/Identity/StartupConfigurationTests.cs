@@ -63,6 +63,8 @@ public sealed class StartupConfigurationTests
     [InlineData("Throttling:Enabled", "maybe", "Throttling__Enabled=false")]
     [InlineData("Throttling:RequestsPerSecond", "0", "Throttling__RequestsPerSecond=100")]
     [InlineData("Throttling:Burst", "many", "Throttling__Burst=200")]
+    [InlineData("Hosting:ShutdownTimeoutSeconds", "-1", "Hosting__ShutdownTimeoutSeconds=30")]
+    [InlineData("Hosting:ShutdownDrainSeconds", "5s", "Hosting__ShutdownDrainSeconds=5")]
     [InlineData("ConnectionStrings:Summaries", "", "ConnectionStrings__Summaries=\"Data Source=")]
     [InlineData("ConnectionStrings:Summaries", "Server=db;Database=summaries", "ConnectionStrings__Summaries=\"Data Source=")]
     [InlineData("AzureAd:Instance", "login.microsoftonline.com", "AzureAd__Instance=https://login.microsoftonline.com/")]
