@@ -34,9 +34,10 @@ public static class PersistenceExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var value = configuration[ProviderKey];
+        // By name only: Enum.TryParse would also take "1".
         return string.IsNullOrWhiteSpace(value) ? StoreProvider.Sqlite
-            : Enum.TryParse<StoreProvider>(value.Trim(), ignoreCase: true, out var provider) && Enum.IsDefined(provider) ? provider
-            : null;
+            : Enum.GetValues<StoreProvider>().Select(p => (StoreProvider?)p)
+                .FirstOrDefault(p => p.ToString()!.Equals(value.Trim(), StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>

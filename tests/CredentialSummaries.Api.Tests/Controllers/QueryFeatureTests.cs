@@ -27,6 +27,24 @@ public sealed class QueryFeatureTests(SummariesApiFactory factory) : IClassFixtu
             .Should().BeEquivalentTo(expected);
     }
 
+    [Theory]
+    [InlineData("$search=\"ÉCOLE\"")]
+    [InlineData("$search=\"école\"")]
+    [InlineData("$filter=contains(tolower(tenantDisplayName),'école')")]
+    [InlineData("$filter=contains(toupper(tenantDisplayName),'ÉCOLE')")]
+    public async Task Case_is_ignored_for_every_letter_not_only_ascii(string query)
+    {
+        // SQLite's own lower() folds ASCII only; the store folds case by Unicode, as PostgreSQL does.
+        await CreateNamedAsync(("École Polytechnique", 10), ("Ecole normale", 10));
+
+        using var response = await tenant.Reader.GetAsync($"{GraphApi.Summaries}?{query}&$select=tenantDisplayName");
+
+        var json = await response.ReadJsonAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.OK, json.ToString());
+        json.GetProperty("value").EnumerateArray().Select(e => e.GetProperty("tenantDisplayName").GetString())
+            .Should().Equal("École Polytechnique");
+    }
+
     [Fact]
     public async Task Search_never_reaches_another_tenants_summaries()
     {
