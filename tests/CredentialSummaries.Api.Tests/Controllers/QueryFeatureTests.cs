@@ -45,6 +45,22 @@ public sealed class QueryFeatureTests(SummariesApiFactory factory) : IClassFixtu
             .Should().Equal("École Polytechnique");
     }
 
+    [Theory]
+    [InlineData("$filter=startswith(tenantDisplayName,'contoso')", "contoso east")]
+    [InlineData("$filter=endswith(tenantDisplayName,'LTD')")]
+    [InlineData("$filter=contains(tenantDisplayName,'Contoso')", "Contoso Ltd")]
+    public async Task String_functions_of_filter_respect_case(string query, params string[] expected)
+    {
+        await CreateNamedAsync(("Contoso Ltd", 10), ("contoso east", 20));
+
+        using var response = await tenant.Reader.GetAsync($"{GraphApi.Summaries}?{query}&$select=tenantDisplayName");
+
+        var json = await response.ReadJsonAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.OK, json.ToString());
+        json.GetProperty("value").EnumerateArray().Select(e => e.GetProperty("tenantDisplayName").GetString())
+            .Should().BeEquivalentTo(expected);
+    }
+
     [Fact]
     public async Task Search_never_reaches_another_tenants_summaries()
     {

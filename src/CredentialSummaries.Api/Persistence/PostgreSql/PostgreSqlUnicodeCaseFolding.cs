@@ -22,7 +22,8 @@ internal sealed class PostgreSqlUnicodeCaseFolding : ExpressionVisitor, IQueryEx
     private static readonly MethodInfo ToUpper = typeof(string).GetMethod(nameof(string.ToUpper), Type.EmptyTypes)!;
     private static readonly MethodInfo Collate = typeof(RelationalDbFunctionsExtensions)
         .GetMethod(nameof(RelationalDbFunctionsExtensions.Collate))!.MakeGenericMethod(typeof(string));
-    private static readonly MemberExpression Functions = Expression.Property(null, typeof(EF), nameof(EF.Functions));
+    // A constant, as EF's own parameter extraction leaves it: the translators expect no member access here.
+    private static readonly ConstantExpression Functions = Expression.Constant(EF.Functions);
 
     private PostgreSqlUnicodeCaseFolding()
     {

@@ -28,13 +28,14 @@ public sealed class SqliteOptions
 /// queue for the write lock instead of failing with SQLITE_BUSY. It also replaces SQLite's <c>lower()</c> and
 /// <c>upper()</c>, which fold ASCII letters only, with .NET's invariant case mapping, so that <c>$search</c> and
 /// <c>tolower</c>/<c>toupper</c> ignore the case of every letter, as PostgreSQL's do (<c>$search="ÉCOLE"</c> finds
-/// "École").
+/// "École"). And LIKE, which EF uses for <c>startswith</c> and <c>endswith</c>, is made case-sensitive, as
+/// OData's functions and PostgreSQL's LIKE are (SQLite's ignores the case of ASCII letters).
 /// </summary>
 public sealed class SqliteConnectionSetup(SqliteOptions options) : DbConnectionInterceptor
 {
     private readonly string pragmas =
         $"PRAGMA journal_mode=WAL; PRAGMA synchronous={options.Synchronous.ToString().ToUpperInvariant()}; " +
-        $"PRAGMA busy_timeout={options.BusyTimeoutMilliseconds};";
+        $"PRAGMA busy_timeout={options.BusyTimeoutMilliseconds}; PRAGMA case_sensitive_like=ON;";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
