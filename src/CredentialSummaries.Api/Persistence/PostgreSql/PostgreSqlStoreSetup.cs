@@ -56,7 +56,9 @@ internal static class PostgreSqlStoreSetup
             PostgresException { SqlState: PostgresErrorCodes.InvalidCatalogName } e =>
                 $"names {where}, which does not exist ({e.MessageText}). Create it first: CREATE DATABASE summaries OWNER summaries;",
             PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege } e =>
-                $"names {where}, where that role cannot create the tables ({e.MessageText}); it must own the database or its schema.",
+                // Migrating creates a missing database first, which needs CREATEDB; then the tables, which need ownership.
+                $"names {where}, and that role lacks a right the migrations need ({e.MessageText}): it must own the database " +
+                "(or be allowed to create it when it does not exist yet).",
             NpgsqlException { InnerException: SocketException or TimeoutException } e =>
                 $"names {where}, which could not be reached ({e.InnerException!.Message}).",
             _ => null,
