@@ -2,6 +2,7 @@ using System.Globalization;
 using CredentialSummaries.Api.Graph;
 using CredentialSummaries.Api.Operations;
 using CredentialSummaries.Api.Persistence;
+using CredentialSummaries.Api.Persistence.Sqlite;
 
 namespace CredentialSummaries.Api.Hosting;
 
@@ -67,14 +68,11 @@ public static class StartupConfiguration
         }
     }
 
-    /// <summary>The database named by <c>ConnectionStrings:Summaries</c> could not be opened (found when migrating).</summary>
-    public static StartupConfigurationException DatabaseUnusable(string dataSource, string reason) =>
-        new([new ConfigurationProblem(DatabaseKey,
-            $"names '{dataSource}', which SQLite cannot open as a database ({reason}). It must be a database file (or a path " +
-            "where one can be created) in a writable folder.", ExampleDatabase)]);
+    /// <summary>The database named by <c>ConnectionStrings:Summaries</c> cannot be used (found when migrating).</summary>
+    public static StartupConfigurationException DatabaseUnusable(string problem, string exampleConnectionString) =>
+        new([new ConfigurationProblem(DatabaseKey, problem, exampleConnectionString)]);
 
     private const string DatabaseKey = $"ConnectionStrings:{PersistenceExtensions.ConnectionStringName}";
-    private const string ExampleDatabase = "Data Source=/var/lib/credentialsummaries/summaries.db";
 
     private static void CheckAzureAd(IConfigurationSection azureAd, IHostEnvironment environment, List<ConfigurationProblem> problems)
     {
@@ -134,28 +132,18 @@ public static class StartupConfiguration
 
     private static void CheckDatabase(IConfiguration configuration, string contentRoot, List<ConfigurationProblem> problems)
     {
-        var configured = configuration.GetConnectionString(PersistenceExtensions.ConnectionStringName);
-        if (configured is not null && string.IsNullOrWhiteSpace(configured))
+        var provider = PersistenceExtensions.Provider(configuration);
+        if (provider is null)
         {
-            problems.Add(new(DatabaseKey, "is empty; SQLite would keep the data in a temporary file that is lost on restart.", ExampleDatabase));
+            problems.Add(new(PersistenceExtensions.ProviderKey,
+                $"is '{configuration[PersistenceExtensions.ProviderKey]}', which is not one of {string.Join(", ", Enum.GetNames<StoreProvider>())}.",
+                nameof(StoreProvider.PostgreSql)));
             return;
         }
 
-        try
+        if (PersistenceExtensions.DescribeInvalidConnectionString(configuration, contentRoot) is { } problem)
         {
-            var dataSource = PersistenceExtensions.SqliteDataSource(configured, contentRoot);
-            if (dataSource is not null && Directory.Exists(dataSource))
-            {
-                problems.Add(new(DatabaseKey, $"names '{dataSource}', which is a folder, not a database file.", ExampleDatabase));
-            }
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException)
-        {
-            problems.Add(new(DatabaseKey, $"is '{configured}', which is not a SQLite connection string ({e.Message}).", ExampleDatabase));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
-        {
-            problems.Add(new(DatabaseKey, $"names a database whose folder cannot be created ({e.Message}).", ExampleDatabase));
+            problems.Add(new(DatabaseKey, problem, PersistenceExtensions.ExampleConnectionString(provider)));
         }
     }
 }

@@ -1,38 +1,63 @@
 using CredentialSummaries.Api.Hosting;
 using CredentialSummaries.Api.Identity;
+using CredentialSummaries.Api.Persistence.PostgreSql;
+using CredentialSummaries.Api.Persistence.Sqlite;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace CredentialSummaries.Api.Persistence;
 
+/// <summary>The databases the summaries can live in, chosen by <c>Database:Provider</c>.</summary>
+public enum StoreProvider
+{
+    /// <summary>One SQLite file in WAL mode: the default, for one instance.</summary>
+    Sqlite,
+
+    /// <summary>A PostgreSQL database that every instance of a deployment shares.</summary>
+    PostgreSql,
+}
+
 public static class PersistenceExtensions
 {
     public const string ConnectionStringName = "Summaries";
 
+    public const string ProviderKey = "Database:Provider";
+
+    public const string MigrationsHistoryTable = "__EFMigrationsHistory";
+
     /// <summary>One name for every instance, whatever folder it runs from, so that they all read one key ring.</summary>
     public const string DataProtectionApplicationName = "CredentialSummaries";
 
+    /// <summary>The configured provider (case-insensitive, SQLite when unset); null when the value names none.</summary>
+    public static StoreProvider? Provider(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var value = configuration[ProviderKey];
+        // By name only: Enum.TryParse would also take "1".
+        return string.IsNullOrWhiteSpace(value) ? StoreProvider.Sqlite
+            : Enum.GetValues<StoreProvider>().Select(p => (StoreProvider?)p)
+                .FirstOrDefault(p => p.ToString()!.Equals(value.Trim(), StringComparison.OrdinalIgnoreCase));
+    }
+
     /// <summary>
-    /// The summaries store on SQLite: a pooled context factory (contexts are reused across requests), handed to each
-    /// request already confined to the caller's tenant, through a lease so that an OData change set can share one.
+    /// The summaries store on the configured provider: a pooled context factory (contexts are reused across requests),
+    /// handed to each request already confined to the caller's tenant, through a lease so that an OData change set can
+    /// share one. Everything past this method sees only the provider-neutral <see cref="SummariesDbContext"/>.
     /// </summary>
     public static IHostApplicationBuilder AddSummariesStore(this IHostApplicationBuilder builder)
     {
-        var sqlite = builder.Configuration.GetSection(SqliteOptions.Section).Get<SqliteOptions>() ?? new SqliteOptions();
-        var connectionString = SqliteConnectionString(
-            builder.Configuration.GetConnectionString(ConnectionStringName), builder.Environment.ContentRootPath);
+        var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName);
+        switch (Provider(builder.Configuration))
+        {
+            case StoreProvider.PostgreSql:
+                builder.AddPostgreSqlStore(connectionString!, Common);
+                break;
+            default:
+                builder.AddSqliteStore(connectionString, Common);
+                break;
+        }
 
-        builder.Services.AddSingleton(sqlite);
-        builder.Services.AddPooledDbContextFactory<SqliteSummariesDbContext>(options => options
-            .UseSqlite(connectionString, sql => sql.MigrationsHistoryTable("__EFMigrationsHistory"))
-            .AddInterceptors(new SqliteConnectionSetup(sqlite))
-            // A unique-key violation is an expected 409, not a fault: keep EF from logging it as an error with a stack
-            // trace. Failures nobody handles still reach GraphExceptionHandler, which logs them with the request-id.
-            .ConfigureWarnings(warnings => warnings.Log(
-                (CoreEventId.SaveChangesFailed, LogLevel.Debug),
-                (RelationalEventId.CommandError, LogLevel.Debug))));
         // A request's context is its own, or in an OData change set the change set's (one transaction for all).
         builder.Services.AddScoped<AmbientChangeSet>();
         builder.Services.AddScoped(services =>
@@ -40,71 +65,78 @@ public static class PersistenceExtensions
             var owner = services.GetRequiredService<IOwnerTenantAccessor>().OwnerTenantId;
             return services.GetRequiredService<AmbientChangeSet>().Current is { } changeSet
                 ? SummariesDbContextLease.Borrow(changeSet.Context, owner)
-                : SummariesDbContextLease.Own(services.GetRequiredService<IDbContextFactory<SqliteSummariesDbContext>>().CreateDbContext(), owner);
+                : SummariesDbContextLease.Own(services.GetRequiredService<IDbContextFactory<SummariesDbContext>>().CreateDbContext(), owner);
         });
         builder.Services.AddScoped<ChangeSetTransaction>();
         // The Data Protection key ring lives in the same database: it survives restarts and every instance of one
         // deployment shares it, so what one instance seals (a $skiptoken) any other opens. Data Protection takes its
         // context from a scope of its own, outside any request, so it gets one without an owner.
-        builder.Services.AddScoped(services => services.GetRequiredService<IDbContextFactory<SqliteSummariesDbContext>>().CreateDbContext());
+        builder.Services.AddScoped(services => services.GetRequiredService<IDbContextFactory<SummariesDbContext>>().CreateDbContext());
         builder.Services.AddDataProtection()
             .SetApplicationName(DataProtectionApplicationName)
-            .PersistKeysToDbContext<SqliteSummariesDbContext>();
+            .PersistKeysToDbContext<SummariesDbContext>();
         builder.Services.AddScoped(services => new SummaryStore(services.GetRequiredService<SummariesDbContextLease>().Context));
         return builder;
     }
 
+    // A unique-key violation is an expected 409, not a fault: keep EF from logging it as an error with a stack trace.
+    // Failures nobody handles still reach GraphExceptionHandler, which logs them with the request-id.
+    private static void Common(DbContextOptionsBuilder options) =>
+        options.ConfigureWarnings(warnings => warnings.Log(
+            (CoreEventId.SaveChangesFailed, LogLevel.Debug),
+            (RelationalEventId.CommandError, LogLevel.Debug)));
+
     /// <summary>
-    /// Applies pending migrations before the first request (never EnsureCreated). A database file SQLite cannot open
-    /// is a configuration error naming <c>ConnectionStrings:Summaries</c>, not a crash.
+    /// Applies pending migrations before the first request (never EnsureCreated). A database the provider cannot use
+    /// at all (a file SQLite cannot open, a PostgreSQL login refused or a database missing) is a configuration error
+    /// naming <c>ConnectionStrings:Summaries</c>, not a crash.
     /// </summary>
+    /// <remarks>
+    /// Instances that start at the same moment on an empty database migrate it once: since EF Core 9, MigrateAsync
+    /// holds a database-wide migration lock while it reads the history and applies what is missing, so the second
+    /// instance waits and then finds nothing to apply. SQLite takes it as a row in <c>__EFMigrationsLock</c>;
+    /// Npgsql 10 creates the history table with <c>CREATE TABLE IF NOT EXISTS</c> and takes
+    /// <c>LOCK TABLE "__EFMigrationsHistory" IN ACCESS EXCLUSIVE MODE</c> in the migration's transaction. Checked by
+    /// starting two instances together on an empty PostgreSQL 15 database with the SQL log on: both ran the
+    /// <c>CREATE TABLE IF NOT EXISTS</c> and the <c>LOCK TABLE</c>; one applied InitialCreate, the other logged "No
+    /// migrations were applied" and both served requests.
+    /// </remarks>
     public static async Task MigrateSummariesStoreAsync(this WebApplication app)
     {
-        var factory = app.Services.GetRequiredService<IDbContextFactory<SqliteSummariesDbContext>>();
+        ArgumentNullException.ThrowIfNull(app);
+        var factory = app.Services.GetRequiredService<IDbContextFactory<SummariesDbContext>>();
         await using var context = await factory.CreateDbContextAsync();
         try
         {
             await context.Database.MigrateAsync();
         }
-        catch (SqliteException e) when (e.SqliteErrorCode is CantOpen or NotADatabase or ReadOnly or Permission)
+        catch (Exception e) when (DescribeUnusable(e, context) is { } problem)
         {
-            var dataSource = new SqliteConnectionStringBuilder(context.Database.GetConnectionString()).DataSource;
-            throw StartupConfiguration.DatabaseUnusable(dataSource, e.Message);
+            throw StartupConfiguration.DatabaseUnusable(problem, ExampleConnectionString(Provider(app.Configuration)));
         }
     }
 
-    private const int Permission = 3;
-    private const int ReadOnly = 8;
-    private const int CantOpen = 14;
-    private const int NotADatabase = 26;
+    /// <summary>A connection string that would work for <paramref name="provider"/>, for the configuration check's messages.</summary>
+    public static string ExampleConnectionString(StoreProvider? provider) =>
+        provider == StoreProvider.PostgreSql ? PostgreSqlStoreSetup.ExampleConnectionString : SqliteStoreSetup.ExampleConnectionString;
 
-    /// <summary>
-    /// The absolute path of the database file (a relative <c>Data Source</c> is taken from the content root), with its
-    /// folder created; null for an in-memory database.
-    /// </summary>
-    internal static string? SqliteDataSource(string? configured, string contentRoot)
+    /// <summary>What is wrong with the configured connection string, judged without opening it; null when it can be tried.</summary>
+    public static string? DescribeInvalidConnectionString(IConfiguration configuration, string contentRoot)
     {
-        var builder = new SqliteConnectionStringBuilder(configured ?? DefaultConnectionString);
-        if (builder.DataSource == ":memory:" || builder.Mode == SqliteOpenMode.Memory || string.IsNullOrEmpty(builder.DataSource))
+        ArgumentNullException.ThrowIfNull(configuration);
+        var configured = configuration.GetConnectionString(ConnectionStringName);
+        return Provider(configuration) switch
         {
-            return null;
-        }
-
-        var path = Path.GetFullPath(builder.DataSource, contentRoot);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        return path;
+            StoreProvider.PostgreSql => PostgreSqlStoreSetup.DescribeInvalid(configured),
+            StoreProvider.Sqlite => SqliteStoreSetup.DescribeInvalid(configured, contentRoot),
+            _ => null,
+        };
     }
 
-    private const string DefaultConnectionString = "Data Source=credentialsummaries.db";
-
-    private static string SqliteConnectionString(string? configured, string contentRoot)
-    {
-        var builder = new SqliteConnectionStringBuilder(configured ?? DefaultConnectionString);
-        if (SqliteDataSource(configured, contentRoot) is { } path)
+    private static string? DescribeUnusable(Exception exception, SummariesDbContext context) =>
+        context switch
         {
-            builder.DataSource = path;
-        }
-
-        return builder.ToString();
-    }
+            PostgreSqlSummariesDbContext => PostgreSqlStoreSetup.DescribeUnusable(exception, context.Database.GetConnectionString()!),
+            _ => SqliteStoreSetup.DescribeUnusable(exception, context.Database.GetConnectionString()!),
+        };
 }

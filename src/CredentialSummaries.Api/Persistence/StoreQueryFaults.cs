@@ -1,22 +1,17 @@
 using System.Data.Common;
-using Microsoft.Data.Sqlite;
+using CredentialSummaries.Api.Persistence.PostgreSql;
+using CredentialSummaries.Api.Persistence.Sqlite;
 
 namespace CredentialSummaries.Api.Persistence;
 
 /// <summary>
 /// Tells a read that failed because of what the client asked for (the store cannot translate or evaluate the query)
-/// from a fault of the store itself (database unavailable, locked, corrupt, I/O). The first is the client's 400;
-/// the second stays a 500. Everything that knows the provider (EF Core's translation, SQLite's error codes) is here.
+/// from a fault of the store itself (database unavailable, locked, corrupt, I/O, connection lost). The first is the
+/// client's 400; the second stays a 500. Each provider's folder knows its own error codes; this asks both, so it works
+/// whichever store runs.
 /// </summary>
 public static class StoreQueryFaults
 {
-    // SQLite result codes a query can cause: a generic SQL error (expression tree too deep, too many terms),
-    // a string or blob too big, a datatype mismatch, a parameter out of range.
-    private const int SqliteError = 1;
-    private const int SqliteTooBig = 18;
-    private const int SqliteMismatch = 20;
-    private const int SqliteRange = 25;
-
     /// <returns>Why the store cannot run the query, in words fit for a client; null when the failure is not the query's.</returns>
     public static string? Explain(Exception exception)
     {
@@ -24,7 +19,7 @@ public static class StoreQueryFaults
         {
             switch (e)
             {
-                case SqliteException sqlite when IsCausedByQuery(sqlite):
+                case DbException db when (SqliteStoreErrors.IsCausedByQuery(db) ?? PostgreSqlStoreErrors.IsCausedByQuery(db)) == true:
                     return "the data store cannot evaluate an expression in it (too large, too deep or of the wrong type)";
                 case DbException:
                     return null;
@@ -39,15 +34,6 @@ public static class StoreQueryFaults
 
         return null;
     }
-
-    private static bool IsCausedByQuery(SqliteException exception) =>
-        exception.SqliteErrorCode switch
-        {
-            SqliteTooBig or SqliteMismatch or SqliteRange => true,
-            // "no such table/column" is a schema fault of the service, not of the query.
-            SqliteError => !exception.Message.Contains("no such ", StringComparison.OrdinalIgnoreCase),
-            _ => false,
-        };
 
     private static bool ThrownIn(Exception exception, string ns) =>
         exception.TargetSite?.DeclaringType?.Namespace?.StartsWith(ns, StringComparison.Ordinal) == true;

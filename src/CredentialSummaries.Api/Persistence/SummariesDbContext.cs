@@ -34,6 +34,14 @@ public abstract class SummariesDbContext(DbContextOptions options) : DbContext(o
         return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
     }
 
+    /// <summary>
+    /// The columns of the summaries' unique key (primary key or unique index) that <paramref name="exception"/> reports
+    /// as violated, read from the provider's own error; null when the failure is no such violation. Each provider
+    /// answers from the exception alone, because a transaction (an OData change set) on PostgreSQL accepts no further
+    /// query after an error, so the store cannot ask the database which key was taken.
+    /// </summary>
+    public abstract IReadOnlyCollection<string>? ViolatedUniqueKey(DbUpdateException exception);
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfiguration(new CredentialUserRegistrationsSummaryConfiguration());
@@ -41,5 +49,15 @@ public abstract class SummariesDbContext(DbContextOptions options) : DbContext(o
     }
 }
 
-/// <summary>The embedded default: one SQLite file in WAL mode.</summary>
-public sealed class SqliteSummariesDbContext(DbContextOptions<SqliteSummariesDbContext> options) : SummariesDbContext(options);
+/// <summary>
+/// Hands out the running provider's context as the provider-neutral <see cref="SummariesDbContext"/>, so that nothing
+/// outside <c>Persistence/</c> (Data Protection included) needs to know which store runs.
+/// </summary>
+internal sealed class SummariesDbContextFactory<TContext>(IDbContextFactory<TContext> contexts) : IDbContextFactory<SummariesDbContext>
+    where TContext : SummariesDbContext
+{
+    public SummariesDbContext CreateDbContext() => contexts.CreateDbContext();
+
+    public async Task<SummariesDbContext> CreateDbContextAsync(CancellationToken cancellationToken = default) =>
+        await contexts.CreateDbContextAsync(cancellationToken);
+}

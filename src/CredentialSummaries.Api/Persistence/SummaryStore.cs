@@ -29,21 +29,11 @@ public sealed class SummaryStore(SummariesDbContext db)
             await db.SaveChangesAsync(cancellationToken);
             return AddOutcome.Added;
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException e) when (db.ViolatedUniqueKey(e) is { } columns)
         {
-            // Ask which unique key was hit instead of parsing provider-specific error codes.
+            // The owner leads every key, so the other column names the key that was taken.
             db.ChangeTracker.Clear();
-            if (await db.Summaries.AnyAsync(s => s.Id == summary.Id, cancellationToken))
-            {
-                return AddOutcome.IdConflict;
-            }
-
-            if (await db.Summaries.AnyAsync(s => s.TenantId == summary.TenantId, cancellationToken))
-            {
-                return AddOutcome.TenantIdConflict;
-            }
-
-            throw;
+            return columns.Contains(nameof(CredentialUserRegistrationsSummary.TenantId)) ? AddOutcome.TenantIdConflict : AddOutcome.IdConflict;
         }
     }
 

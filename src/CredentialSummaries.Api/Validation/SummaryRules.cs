@@ -198,15 +198,20 @@ public static partial class SummaryRules
             }
         }
 
-        summary.LastRefreshedDateTime = summary.LastRefreshedDateTime.Kind switch
+        var utc = summary.LastRefreshedDateTime.Kind switch
         {
             DateTimeKind.Local => summary.LastRefreshedDateTime.ToUniversalTime(),
             // OData converts incoming offsets with ODataOptions.TimeZone, which is UTC.
             DateTimeKind.Unspecified => DateTime.SpecifyKind(summary.LastRefreshedDateTime, DateTimeKind.Utc),
             _ => summary.LastRefreshedDateTime,
         };
+        // Whole microseconds, what PostgreSQL's timestamp keeps: a value reads back as written on every store, and a
+        // $skiptoken holding it finds its row again.
+        summary.LastRefreshedDateTime = utc.AddTicks(-(utc.Ticks % TicksPerMicrosecond));
         return violations;
     }
+
+    private const long TicksPerMicrosecond = TimeSpan.TicksPerMicrosecond;
 
     private static string? NormalizeGuid(string? value) => Guid.TryParse(value, out var guid) ? guid.ToString("D") : null;
 

@@ -81,6 +81,22 @@ public sealed class CreateSummaryTests(SummariesApiFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async Task Post_keeps_whole_microseconds_of_the_time_so_it_reads_back_the_same_on_every_store()
+    {
+        var body = GraphApi.SeedBody();
+        body["lastRefreshedDateTime"] = "2026-11-24T07:00:00.1234567Z";
+
+        var created = await tenant.Writer.CreateAsync(body);
+        using var read = await tenant.Reader.GetAsync($"{GraphApi.Summaries}/{created.Id()}");
+        using var filtered = await tenant.Reader.GetAsync(
+            $"{GraphApi.Summaries}?$filter=lastRefreshedDateTime eq 2026-11-24T07:00:00.123456Z&$select=id");
+
+        created.GetProperty("lastRefreshedDateTime").GetString().Should().Be("2026-11-24T07:00:00.123456Z");
+        (await read.ReadJsonAsync()).GetProperty("lastRefreshedDateTime").GetString().Should().Be("2026-11-24T07:00:00.123456Z");
+        (await filtered.ReadJsonAsync()).GetProperty("value").EnumerateArray().Select(e => e.Id()).Should().Equal(created.Id());
+    }
+
+    [Fact]
     public async Task Post_keeps_a_client_chosen_id_and_a_second_post_with_it_returns_409()
     {
         var body = GraphApi.SeedBody();

@@ -27,6 +27,40 @@ public sealed class QueryFeatureTests(SummariesApiFactory factory) : IClassFixtu
             .Should().BeEquivalentTo(expected);
     }
 
+    [Theory]
+    [InlineData("$search=\"ÉCOLE\"")]
+    [InlineData("$search=\"école\"")]
+    [InlineData("$filter=contains(tolower(tenantDisplayName),'école')")]
+    [InlineData("$filter=contains(toupper(tenantDisplayName),'ÉCOLE')")]
+    public async Task Case_is_ignored_for_every_letter_not_only_ascii(string query)
+    {
+        // SQLite's own lower() folds ASCII only; the store folds case by Unicode, as PostgreSQL does.
+        await CreateNamedAsync(("École Polytechnique", 10), ("Ecole normale", 10));
+
+        using var response = await tenant.Reader.GetAsync($"{GraphApi.Summaries}?{query}&$select=tenantDisplayName");
+
+        var json = await response.ReadJsonAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.OK, json.ToString());
+        json.GetProperty("value").EnumerateArray().Select(e => e.GetProperty("tenantDisplayName").GetString())
+            .Should().Equal("École Polytechnique");
+    }
+
+    [Theory]
+    [InlineData("$filter=startswith(tenantDisplayName,'contoso')", "contoso east")]
+    [InlineData("$filter=endswith(tenantDisplayName,'LTD')")]
+    [InlineData("$filter=contains(tenantDisplayName,'Contoso')", "Contoso Ltd")]
+    public async Task String_functions_of_filter_respect_case(string query, params string[] expected)
+    {
+        await CreateNamedAsync(("Contoso Ltd", 10), ("contoso east", 20));
+
+        using var response = await tenant.Reader.GetAsync($"{GraphApi.Summaries}?{query}&$select=tenantDisplayName");
+
+        var json = await response.ReadJsonAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.OK, json.ToString());
+        json.GetProperty("value").EnumerateArray().Select(e => e.GetProperty("tenantDisplayName").GetString())
+            .Should().BeEquivalentTo(expected);
+    }
+
     [Fact]
     public async Task Search_never_reaches_another_tenants_summaries()
     {

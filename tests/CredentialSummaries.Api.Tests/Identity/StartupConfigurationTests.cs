@@ -68,6 +68,8 @@ public sealed class StartupConfigurationTests
     [InlineData("ConnectionStrings:Summaries", "", "ConnectionStrings__Summaries=\"Data Source=")]
     [InlineData("ConnectionStrings:Summaries", "Server=db;Database=summaries", "ConnectionStrings__Summaries=\"Data Source=")]
     [InlineData("AzureAd:Instance", "login.microsoftonline.com", "AzureAd__Instance=https://login.microsoftonline.com/")]
+    [InlineData("Database:Provider", "Postgres", "Database__Provider=PostgreSql")]
+    [InlineData("Database:Provider", "1", "Database__Provider=PostgreSql")]
     public void An_invalid_value_fails_start_up_naming_the_key_and_an_example(string key, string value, string example)
     {
         var validate = () => Validate("Production", (key, value));
@@ -75,6 +77,39 @@ public sealed class StartupConfigurationTests
         var problem = validate.Should().Throw<StartupConfigurationException>().Which.Problems.Should().ContainSingle().Subject;
         problem.Key.Should().Be(key);
         problem.ToString().Should().StartWith($"'{key}' is").And.Contain($"Example: {example}");
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("Port=5432;Database=summaries;Username=summaries")]
+    [InlineData("Host=db;Colour=blue")]
+    public void With_postgresql_a_connection_string_without_a_server_fails_start_up_with_an_npgsql_example(string connectionString)
+    {
+        var validate = () => Validate("Production", ("Database:Provider", "PostgreSql"), ("ConnectionStrings:Summaries", connectionString));
+
+        var problem = validate.Should().Throw<StartupConfigurationException>().Which.Problems.Should().ContainSingle().Subject;
+        problem.Key.Should().Be("ConnectionStrings:Summaries");
+        problem.ToString().Should().Contain("Example: ConnectionStrings__Summaries=Host=127.0.0.1;Port=5432;Database=summaries;");
+    }
+
+    [Theory]
+    [InlineData("postgresql")]
+    [InlineData("PostgreSql")]
+    [InlineData("SQLITE")]
+    public void The_provider_is_read_ignoring_case(string provider)
+    {
+        var validate = () => Validate("Production",
+            ("Database:Provider", provider), ("ConnectionStrings:Summaries", "Host=127.0.0.1;Database=summaries;Username=summaries"));
+
+        if (provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            validate.Should().Throw<StartupConfigurationException>().Which.Problems.Should().ContainSingle()
+                .Which.Key.Should().Be("ConnectionStrings:Summaries", "an Npgsql string is no SQLite connection string");
+        }
+        else
+        {
+            validate.Should().NotThrow();
+        }
     }
 
     [Fact]

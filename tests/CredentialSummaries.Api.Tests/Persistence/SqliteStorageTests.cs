@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using CredentialSummaries.Api.Persistence;
+using CredentialSummaries.Api.Persistence.Sqlite;
 using CredentialSummaries.Api.Tests.Fixtures;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -338,7 +339,7 @@ public sealed class SqliteStorageTests(SummariesApiFactory factory) : IClassFixt
     private static async Task<object?> AppConnectionPragmaAsync(SummariesApiFactory host, string pragma)
     {
         await using var scope = host.Services.CreateAsyncScope();
-        var contexts = scope.ServiceProvider.GetRequiredService<IDbContextFactory<SqliteSummariesDbContext>>();
+        var contexts = scope.ServiceProvider.GetRequiredService<IDbContextFactory<SummariesDbContext>>();
         await using var context = await contexts.CreateDbContextAsync();
         await context.Database.OpenConnectionAsync();
         try

@@ -1,7 +1,8 @@
 using System.Data.Common;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
-namespace CredentialSummaries.Api.Persistence;
+namespace CredentialSummaries.Api.Persistence.Sqlite;
 
 public enum SqliteSynchronous
 {
@@ -24,16 +25,21 @@ public sealed class SqliteOptions
 
 /// <summary>
 /// Sets WAL, the synchronous level and a busy timeout on every connection EF opens, so that concurrent writers
-/// queue for the write lock instead of failing with SQLITE_BUSY.
+/// queue for the write lock instead of failing with SQLITE_BUSY. It also replaces SQLite's <c>lower()</c> and
+/// <c>upper()</c>, which fold ASCII letters only, with .NET's invariant case mapping, so that <c>$search</c> and
+/// <c>tolower</c>/<c>toupper</c> ignore the case of every letter, as PostgreSQL's do (<c>$search="ÉCOLE"</c> finds
+/// "École"). And LIKE, which EF uses for <c>startswith</c> and <c>endswith</c>, is made case-sensitive, as
+/// OData's functions and PostgreSQL's LIKE are (SQLite's ignores the case of ASCII letters).
 /// </summary>
 public sealed class SqliteConnectionSetup(SqliteOptions options) : DbConnectionInterceptor
 {
     private readonly string pragmas =
         $"PRAGMA journal_mode=WAL; PRAGMA synchronous={options.Synchronous.ToString().ToUpperInvariant()}; " +
-        $"PRAGMA busy_timeout={options.BusyTimeoutMilliseconds};";
+        $"PRAGMA busy_timeout={options.BusyTimeoutMilliseconds}; PRAGMA case_sensitive_like=ON;";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
+        FoldCaseByUnicode((SqliteConnection)connection);
         using var command = connection.CreateCommand();
         command.CommandText = pragmas;
         command.ExecuteNonQuery();
@@ -41,11 +47,18 @@ public sealed class SqliteConnectionSetup(SqliteOptions options) : DbConnectionI
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
+        FoldCaseByUnicode((SqliteConnection)connection);
         var command = connection.CreateCommand();
         await using (command.ConfigureAwait(false))
         {
             command.CommandText = pragmas;
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private static void FoldCaseByUnicode(SqliteConnection connection)
+    {
+        connection.CreateFunction("lower", (string? text) => text?.ToLowerInvariant(), isDeterministic: true);
+        connection.CreateFunction("upper", (string? text) => text?.ToUpperInvariant(), isDeterministic: true);
     }
 }
