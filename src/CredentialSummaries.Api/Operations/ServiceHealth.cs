@@ -65,11 +65,11 @@ public static class ServiceHealth
     }
 
     /// <summary>
-    /// The only place that knows how the store hands out a context: a fresh one from the store's factory. When the
-    /// store offers a provider-neutral factory, this line is all that changes.
+    /// The only place that knows how the store hands out a context: a fresh one from the store's provider-neutral
+    /// factory, whichever store runs.
     /// </summary>
     private static async Task<DbContext> OpenStoreAsync(IServiceProvider services, CancellationToken cancellationToken) =>
-        await services.GetRequiredService<IDbContextFactory<SqliteSummariesDbContext>>().CreateDbContextAsync(cancellationToken);
+        await services.GetRequiredService<IDbContextFactory<SummariesDbContext>>().CreateDbContextAsync(cancellationToken);
 
     /// <summary>Whether the request is a probe (for telemetry filters: probes are not customer requests).</summary>
     public static bool IsProbe(HttpRequest request) =>
