@@ -150,6 +150,16 @@ public sealed class PostgreSqlServer : IDisposable
         await ExecuteAsync($"DROP DATABASE IF EXISTS \"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\" WITH (FORCE)");
     }
 
+    /// <summary>Whether <paramref name="name"/> is a database of this cluster.</summary>
+    public async Task<bool> DatabaseExistsAsync(string name)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_database WHERE datname = @name", connection);
+        command.Parameters.AddWithValue("name", name);
+        return (long)(await command.ExecuteScalarAsync())! > 0;
+    }
+
     /// <summary>True when the tests run as root (then the cluster runs as <c>postgres</c>).</summary>
     public static bool RunningAsRoot => IsRoot();
 

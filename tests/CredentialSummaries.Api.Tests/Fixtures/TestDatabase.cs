@@ -81,6 +81,11 @@ public sealed class TestDatabase : IDisposable
     /// <summary>A connection of its own (not pooled on SQLite, so the file can be deleted), opened.</summary>
     public async Task<DbConnection> OpenAsync()
     {
+        if (FilePath is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!); // the app creates it too, when it starts first
+        }
+
         DbConnection connection = Provider == StoreProvider.Sqlite
             ? new SqliteConnection(new SqliteConnectionStringBuilder(ConnectionString) { Pooling = false }.ToString())
             : new NpgsqlConnection(ConnectionString);
