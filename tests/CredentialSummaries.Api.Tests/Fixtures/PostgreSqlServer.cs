@@ -245,12 +245,14 @@ public sealed class PostgreSqlServer : IDisposable
         StartWatchdog();
 
         // Loopback only, the socket in our folder; fsync off because a throwaway cluster need not survive a power cut
-        // (a killed app, as the crash test does, loses nothing the server acknowledged either way); room for many hosts' pools.
+        // (a killed app, as the crash test does, loses nothing the server acknowledged either way); room for many
+        // hosts' pools; UTC whatever the machine's zone, so a run reads the same everywhere.
         var options = string.Join(' ',
             $"-p {Port.ToString(CultureInfo.InvariantCulture)}",
             "-c listen_addresses=127.0.0.1",
             $"-c unix_socket_directories='{SocketDirectory}'",
             "-c max_connections=400",
+            "-c timezone=UTC",
             "-c fsync=off",
             "-c full_page_writes=off",
             "-c synchronous_commit=off");

@@ -14,7 +14,7 @@ public sealed class PostgreSqlServerTests
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public async Task The_shared_cluster_answers_select_version_with_PostgreSQL_15_over_loopback_TCP()
+    public async Task The_shared_cluster_answers_select_version_with_PostgreSQL_15_over_loopback_TCP_in_UTF8_locale_C_and_UTC()
     {
         var server = PostgreSqlServer.Instance;
         var database = await server.CreateDatabaseAsync();
@@ -22,7 +22,7 @@ public sealed class PostgreSqlServerTests
         {
             await using var connection = new NpgsqlConnection(server.ConnectionString(database));
             await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("SELECT version(), inet_server_addr()::text, current_setting('server_encoding'), current_setting('lc_collate')", connection);
+            await using var command = new NpgsqlCommand("SELECT version(), inet_server_addr()::text, current_setting('server_encoding'), current_setting('lc_collate'), current_setting('TimeZone')", connection);
             await using var reader = await command.ExecuteReaderAsync();
             (await reader.ReadAsync()).Should().BeTrue();
 
@@ -30,6 +30,7 @@ public sealed class PostgreSqlServerTests
             reader.GetString(1).Should().Be("127.0.0.1/32", "the tests reach the cluster over TCP on loopback");
             reader.GetString(2).Should().Be("UTF8");
             reader.GetString(3).Should().Be("C");
+            reader.GetString(4).Should().Be("UTC", "a run reads the same whatever the machine's time zone");
             new NpgsqlConnectionStringBuilder(server.ConnectionString(database)).Host.Should().Be("127.0.0.1");
             server.Port.Should().NotBe(5432, "the cluster keeps off the port of a cluster the machine may run itself");
         }
