@@ -2,14 +2,12 @@ using System.Buffers.Text;
 using System.Text;
 using System.Net;
 using CredentialSummaries.Api.Tests.Fixtures;
-using Microsoft.Data.Sqlite;
 
 namespace CredentialSummaries.Api.Tests.Controllers;
 
 public sealed class PagingTests(SummariesApiFactory factory) : IClassFixture<SummariesApiFactory>
 {
-    private static readonly string[] InsertParameters = ["$owner", "$id", "$tenantId", "$name", "$total", "$securityDefaults", "$stamp"];
-
+    
     private readonly TestTenant tenant = new(factory);
 
     [Fact]
@@ -100,36 +98,28 @@ public sealed class PagingTests(SummariesApiFactory factory) : IClassFixture<Sum
     [Fact]
     public async Task A_skiptoken_is_honoured_after_a_restart_and_by_another_host_on_the_same_database()
     {
-        var path = SummariesApiFactory.NewDatabasePath();
+        using var database = TestDatabase.Create();
         var owner = Guid.NewGuid().ToString();
-        try
+        string next;
+        using (var first = new DatabaseReusingFactory(database))
         {
-            string next;
-            using (var first = new FileReusingFactory(path))
+            var writer = first.ClientFor(TokenMinter.Delegated(owner, GraphApi.ReadWrite));
+            for (var i = 0; i < 3; i++)
             {
-                var writer = first.ClientFor(TokenMinter.Delegated(owner, GraphApi.ReadWrite));
-                for (var i = 0; i < 3; i++)
-                {
-                    await writer.CreateAsync(Row($"Kept {i}", 200, true));
-                }
-
-                next = await FirstNextLinkAsync(writer, "$orderby=tenantDisplayName");
+                await writer.CreateAsync(Row($"Kept {i}", 200, true));
             }
 
-            using var second = new FileReusingFactory(path);
-            using var third = new FileReusingFactory(path);
-            foreach (var host in new[] { second, third })
-            {
-                using var response = await host.ClientFor(TokenMinter.Delegated(owner, GraphApi.Read)).GetAsync(next);
-                var page = await response.ReadJsonAsync();
-                response.StatusCode.Should().Be(HttpStatusCode.OK, page.ToString());
-                page.GetProperty("value")[0].GetProperty("tenantDisplayName").GetString().Should().Be("Kept 1");
-            }
+            next = await FirstNextLinkAsync(writer, "$orderby=tenantDisplayName");
         }
-        finally
+
+        using var second = new DatabaseReusingFactory(database);
+        using var third = new DatabaseReusingFactory(database);
+        foreach (var host in new[] { second, third })
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+            using var response = await host.ClientFor(TokenMinter.Delegated(owner, GraphApi.Read)).GetAsync(next);
+            var page = await response.ReadJsonAsync();
+            response.StatusCode.Should().Be(HttpStatusCode.OK, page.ToString());
+            page.GetProperty("value")[0].GetProperty("tenantDisplayName").GetString().Should().Be("Kept 1");
         }
     }
 
@@ -145,7 +135,7 @@ public sealed class PagingTests(SummariesApiFactory factory) : IClassFixture<Sum
     private static string SkipTokenOf(string link) =>
         Uri.UnescapeDataString(new Uri(link).Query).Split('&').Single(p => p.Contains("skiptoken", StringComparison.Ordinal)).Split('=', 2)[1];
 
-    private sealed class FileReusingFactory(string databasePath) : SummariesApiFactory(databasePath);
+    private sealed class DatabaseReusingFactory(TestDatabase database) : SummariesApiFactory(database);
 
     [Fact]
     public async Task Prefer_maxpagesize_makes_smaller_pages_and_is_confirmed_in_preference_applied()
@@ -244,35 +234,37 @@ public sealed class PagingTests(SummariesApiFactory factory) : IClassFixture<Sum
         response.StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
-    /// <summary>Arranges many rows straight in the database file, in one transaction: 10,000 POSTs would dominate the test.</summary>
+    /// <summary>Arranges many rows straight in the database, in one transaction: 10,000 POSTs would dominate the test.</summary>
     private async Task InsertRowsAsync(int count, Func<int, (string Name, int Total, bool SecurityDefaults)> row)
     {
-        await using var connection = new SqliteConnection($"Data Source={factory.DatabasePath}");
-        await connection.OpenAsync();
-        await using var transaction = connection.BeginTransaction();
-        var command = connection.CreateCommand();
-        command.CommandText = """
-            INSERT INTO CredentialUserRegistrationsSummaries
-              (OwnerTenantId, Id, TenantId, TenantDisplayName, TotalUserCount, SecurityDefaultsEnabled, LastRefreshedDateTime, ConcurrencyStamp,
-               MfaAndSsprCapableUserCount, SsprEnabledUserCount, MfaRegisteredUserCount, SsprRegisteredUserCount, MfaExcludedUserCount)
-            VALUES ($owner, $id, $tenantId, $name, $total, $securityDefaults, '2026-11-24 07:00:00', $stamp, 0, 0, 0, 0, 0)
+        string[] columns =
+        [
+            "OwnerTenantId", "Id", "TenantId", "TenantDisplayName", "TotalUserCount", "SecurityDefaultsEnabled", "LastRefreshedDateTime",
+            "ConcurrencyStamp", "MfaAndSsprCapableUserCount", "SsprEnabledUserCount", "MfaRegisteredUserCount", "SsprRegisteredUserCount",
+            "MfaExcludedUserCount",
+        ];
+        var sql = $"""
+            INSERT INTO {TestDatabase.Quote("CredentialUserRegistrationsSummaries")} ({string.Join(", ", columns.Select(TestDatabase.Quote))})
+            VALUES (@owner, @id, @tenantId, @name, @total, @securityDefaults, @refreshed, @stamp, 0, 0, 0, 0, 0)
             """;
-        var parameters = InsertParameters
-            .Select(name => command.Parameters.Add(new SqliteParameter { ParameterName = name }))
-            .ToArray();
-        for (var i = 0; i < count; i++)
+        // The column holds a UTC DateTime: EF Core's text form on SQLite, a timestamp on PostgreSQL.
+        object refreshed = factory.Database.Provider == StoreProvider.Sqlite
+            ? "2026-11-24 07:00:00"
+            : new DateTime(2026, 11, 24, 7, 0, 0, DateTimeKind.Utc);
+        await factory.Database.ExecuteAsync(sql, Enumerable.Range(0, count).Select(i =>
         {
             var (name, total, securityDefaults) = row(i);
-            parameters[0].Value = tenant.Id;
-            parameters[1].Value = Guid.NewGuid().ToString();
-            parameters[2].Value = Guid.NewGuid().ToString();
-            parameters[3].Value = name;
-            parameters[4].Value = total;
-            parameters[5].Value = securityDefaults;
-            parameters[6].Value = Guid.NewGuid().ToString("N");
-            await command.ExecuteNonQueryAsync();
-        }
-
-        await transaction.CommitAsync();
+            return (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?>
+            {
+                ["owner"] = tenant.Id,
+                ["id"] = Guid.NewGuid().ToString(),
+                ["tenantId"] = Guid.NewGuid().ToString(),
+                ["name"] = name,
+                ["total"] = total,
+                ["securityDefaults"] = securityDefaults,
+                ["refreshed"] = refreshed,
+                ["stamp"] = Guid.NewGuid().ToString("N"),
+            };
+        }));
     }
 }

@@ -11,10 +11,13 @@ public static class ReliabilityReport
 
     public static string FilePath { get; } = Path.Combine(ExternalTool.RepositoryRoot, "TestResults", "reliability-report.txt");
 
-    /// <summary>Appends one line, prefixed with the reporting test's name, and returns it for ITestOutputHelper.</summary>
+    /// <summary>
+    /// Appends one line, prefixed with the reporting test's name (and the store when it is not SQLite, since both
+    /// test projects write here), and returns it for ITestOutputHelper.
+    /// </summary>
     public static string Append(string test, string line)
     {
-        var text = $"{test}: {line}";
+        var text = TestStore.Provider == StoreProvider.Sqlite ? $"{test}: {line}" : $"{test} on {TestStore.Name}: {line}";
         lock (Gate)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);

@@ -9,37 +9,41 @@ using Microsoft.IdentityModel.Tokens;
 namespace CredentialSummaries.Api.Tests.Fixtures;
 
 /// <summary>
-/// The real API, hosted in memory, on its own SQLite file, trusting <see cref="TokenMinter"/>'s key as if it were
-/// Entra ID's. Tests share one host per class and keep out of each other's way by acting as their own tenant.
+/// The real API, hosted in memory, on a database of its own on the assembly's store (<see cref="TestStore"/>: a
+/// SQLite file, or a fresh PostgreSQL database), trusting <see cref="TokenMinter"/>'s key as if it were Entra ID's.
+/// Tests share one host per class and keep out of each other's way by acting as their own tenant.
 /// </summary>
 public class SummariesApiFactory : WebApplicationFactory<Program>
 {
-    private readonly string directory;
     private readonly bool ownsDatabase;
 
-    /// <summary>A host on a database file of its own, deleted when the factory is disposed.</summary>
+    /// <summary>A host on a database of its own, deleted (or dropped) when the factory is disposed.</summary>
     public SummariesApiFactory()
-        : this(NewDatabasePath(), ownsDatabase: true)
+        : this(TestDatabase.Create(), ownsDatabase: true)
     {
     }
 
     /// <summary>
-    /// A host on <paramref name="databasePath"/>, which outlives it: disposing the factory keeps the file, so that a
-    /// later host can open the same database. The caller deletes it.
+    /// A host on <paramref name="database"/>, which outlives it: disposing the factory keeps the database, so that a
+    /// later host can open it. The caller disposes it.
     /// </summary>
-    protected SummariesApiFactory(string databasePath)
-        : this(databasePath, ownsDatabase: false)
+    protected SummariesApiFactory(TestDatabase database)
+        : this(database, ownsDatabase: false)
     {
     }
 
-    private SummariesApiFactory(string databasePath, bool ownsDatabase)
+    private SummariesApiFactory(TestDatabase database, bool ownsDatabase)
     {
-        DatabasePath = Path.GetFullPath(databasePath);
-        directory = Path.GetDirectoryName(DatabasePath)!;
+        Database = database;
         this.ownsDatabase = ownsDatabase;
     }
 
-    public string DatabasePath { get; }
+    /// <summary>The host's database, to read or arrange rows directly (<see cref="TestDatabase.QueryAsync"/>).</summary>
+    public TestDatabase Database { get; }
+
+    /// <summary>The SQLite file, for the tests of SQLite itself; there is none on PostgreSQL.</summary>
+    public string DatabasePath => Database.FilePath
+        ?? throw new InvalidOperationException($"The host runs on {TestStore.Name}, which has no database file.");
 
     /// <summary>A path for a database file in a fresh temporary folder of its own.</summary>
     public static string NewDatabasePath() =>
@@ -50,7 +54,11 @@ public class SummariesApiFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(EnvironmentName);
-        builder.UseSetting("ConnectionStrings:Summaries", $"Data Source={DatabasePath}");
+        foreach (var (key, value) in Database.Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         foreach (var (key, value) in Settings())
         {
             builder.UseSetting(key, value);
@@ -117,22 +125,19 @@ public class SummariesApiFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (!disposing)
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            if (!ownsDatabase)
-            {
-                return;
-            }
+            return;
+        }
 
-            try
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A file still held by a pooled connection: the OS temp cleaner takes it.
-            }
+        if (ownsDatabase)
+        {
+            Database.Dispose();
+        }
+        else if (Database.Provider == StoreProvider.Sqlite)
+        {
+            // The next host on the same file must not meet this one's pooled connections.
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         }
     }
 }

@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using CredentialSummaries.Api.Tests.Fixtures;
-using Microsoft.Data.Sqlite;
 
 namespace CredentialSummaries.Api.Tests.Fuzzing;
 
@@ -19,7 +18,7 @@ public sealed partial class FuzzHost : SummariesApiFactory, IAsyncLifetime
     /// <summary>Set it to a seed printed by a run to replay that run's cases (and any failure) exactly.</summary>
     public const string SeedVariable = "FUZZ_SEED";
 
-    private static readonly string[] Leaks = ["   at ", "SELECT", "FROM \"", "SQLite Error", "/src/", ".cs:line", "System.", "Microsoft.", "Exception"];
+    private static readonly string[] Leaks = ["   at ", "SELECT", "FROM \"", "SQLite Error", "Npgsql", "PostgresException", "/src/", ".cs:line", "System.", "Microsoft.", "Exception"];
 
     private HttpClient? writer;
     private HttpClient? reader;
@@ -69,20 +68,17 @@ public sealed partial class FuzzHost : SummariesApiFactory, IAsyncLifetime
         _ => writer!,
     };
 
-    /// <summary>A digest of every row of the summaries table, read straight from the file.</summary>
-    public string Digest()
+    /// <summary>A digest of every row of the summaries table, read straight from the database.</summary>
+    public async Task<string> DigestAsync()
     {
-        using var connection = new SqliteConnection($"Data Source={DatabasePath};Mode=ReadOnly");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT * FROM CredentialUserRegistrationsSummaries ORDER BY OwnerTenantId, Id";
-        using var rows = command.ExecuteReader();
+        var table = TestDatabase.Quote("CredentialUserRegistrationsSummaries");
+        var rows = await Database.QueryAsync($"SELECT * FROM {table} ORDER BY {TestDatabase.Quote("OwnerTenantId")}, {TestDatabase.Quote("Id")}");
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        while (rows.Read())
+        foreach (var row in rows)
         {
-            for (var i = 0; i < rows.FieldCount; i++)
+            foreach (var value in row)
             {
-                hash.AppendData(Encoding.UTF8.GetBytes(Convert.ToString(rows.GetValue(i), CultureInfo.InvariantCulture) + "\u001f"));
+                hash.AppendData(Encoding.UTF8.GetBytes(Convert.ToString(value, CultureInfo.InvariantCulture) + "\u001f"));
             }
 
             hash.AppendData("\u001e"u8);
@@ -96,7 +92,7 @@ public sealed partial class FuzzHost : SummariesApiFactory, IAsyncLifetime
     {
         ArgumentNullException.ThrowIfNull(fuzzCase);
         ArgumentNullException.ThrowIfNull(tally);
-        var before = Digest();
+        var before = await DigestAsync();
         HttpStatusCode status;
         string? contentType;
         byte[] body;
@@ -136,7 +132,7 @@ public sealed partial class FuzzHost : SummariesApiFactory, IAsyncLifetime
         }
 
         var refused = code is >= 400 and < 500 || (code == 200 && subStatuses.Count > 0 && subStatuses.All(s => s is >= 400 and < 500));
-        if (refused && Digest() != before)
+        if (refused && await DigestAsync() != before)
         {
             problems.Add("a request answered 4xx changed the database");
         }

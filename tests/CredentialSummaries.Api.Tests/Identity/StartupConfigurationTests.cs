@@ -9,7 +9,7 @@ namespace CredentialSummaries.Api.Tests.Identity;
 
 /// <summary>
 /// DESIGN §4: there is never an anonymous mode; outside Development missing AzureAd settings stop start-up. The
-/// start-up configuration check judged on its own; <see cref="Hosting.ConfigurationErrorProcessTests"/> runs the built app.
+/// start-up configuration check judged on its own; Hosting/ConfigurationErrorProcessTests runs the built app.
 /// </summary>
 public sealed class StartupConfigurationTests
 {

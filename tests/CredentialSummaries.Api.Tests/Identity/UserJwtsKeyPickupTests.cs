@@ -11,6 +11,7 @@ public sealed class UserJwtsKeyPickupTests : IDisposable
 {
     private readonly string home = Path.Combine(Path.GetTempPath(), "credentialsummaries-tests", Guid.NewGuid().ToString("N"));
     private readonly string tenantId = Guid.NewGuid().ToString();
+    private readonly TestDatabase database = TestDatabase.Create();
 
     [Fact]
     public async Task A_server_started_before_the_first_user_jwts_create_accepts_its_token_without_a_restart()
@@ -18,11 +19,10 @@ public sealed class UserJwtsKeyPickupTests : IDisposable
         // A fresh HOME: no user secrets, so no signing key exists when the server starts.
         Directory.CreateDirectory(home);
         var environment = new Dictionary<string, string?> { ["HOME"] = home };
-        await using var api = ApiProcess.StartBuiltApi(new Dictionary<string, string?>(environment)
+        await using var api = ApiProcess.StartBuiltApi(new Dictionary<string, string?>(environment.Concat(database.EnvironmentVariables))
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["AzureAd__ClientId"] = "",
-            ["ConnectionStrings__Summaries"] = $"Data Source={Path.Combine(home, "summaries.db")}",
         });
         await api.WaitUntilAnsweringAsync(TimeSpan.FromSeconds(60));
 
@@ -40,6 +40,7 @@ public sealed class UserJwtsKeyPickupTests : IDisposable
 
     public void Dispose()
     {
+        database.Dispose();
         try
         {
             Directory.Delete(home, recursive: true);

@@ -15,6 +15,9 @@ namespace CredentialSummaries.Api.Tests.Operations;
 /// </summary>
 public sealed class OtlpExportTests
 {
+    /// <summary>The database spans' <c>db.system</c>: the store the assembly runs on.</summary>
+    private static readonly string DbSystem = TestStore.Provider == StoreProvider.Sqlite ? "sqlite" : "postgresql";
+
     // Generous for a loaded 2-core machine; a passing run takes well under a second of it.
     private static readonly TimeSpan ExportDeadline = TimeSpan.FromSeconds(30);
 
@@ -43,7 +46,7 @@ public sealed class OtlpExportTests
         // Within the export interval set below, before the host shuts down (which would flush anyway).
         const string route = "/v1.0/tenantRelationships/managedTenants/credentialUserRegistrationsSummaries";
         var traces = await receiver.WaitForAsync("/v1/traces",
-            all => all.Contains("CredentialSummaries") && all.Contains("GET " + route[1..]) && all.Contains("POST " + route[1..]) && all.Contains("sqlite"),
+            all => all.Contains("CredentialSummaries") && all.Contains("GET " + route[1..]) && all.Contains("POST " + route[1..]) && all.Contains(DbSystem),
             ExportDeadline);
         traces.Should().Contain(route).And.Contain("http.response.status_code");
         receiver.Received.SelectMany(e => e.ServiceNames).Distinct().Should().Equal(["CredentialSummaries"]);

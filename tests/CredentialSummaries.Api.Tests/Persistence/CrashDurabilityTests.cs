@@ -1,18 +1,17 @@
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using CredentialSummaries.Api.Tests.Fixtures;
-using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 
 namespace CredentialSummaries.Api.Tests.Persistence;
 
 /// <summary>
 /// README, <c>Sqlite:Synchronous=Normal</c>: "a write answered 2xx survives a crash of the process". The built app
-/// runs as a process on a SQLite file under concurrent POST and PATCH load, is killed with SIGKILL mid-load,
-/// restarted on the same file, and every acknowledged write must be there; after the last round the file passes
-/// <c>PRAGMA integrity_check</c>.
+/// runs as a process on the assembly's store (a SQLite file, or a PostgreSQL database) under concurrent POST and
+/// PATCH load, is killed with SIGKILL mid-load, restarted on the same database, and every acknowledged write must be
+/// there; after the last round the store passes its own check (SQLite's <c>PRAGMA integrity_check</c>,
+/// PostgreSQL's amcheck over every index: <see cref="TestDatabase.IntegrityCheckAsync"/>).
 /// </summary>
 public sealed class CrashDurabilityTests(ITestOutputHelper output) : IDisposable
 {
@@ -32,7 +31,7 @@ public sealed class CrashDurabilityTests(ITestOutputHelper output) : IDisposable
     private readonly byte[] signingKey = RandomNumberGenerator.GetBytes(32);
     private readonly string tenantId = Guid.NewGuid().ToString();
 
-    private string DatabasePath => Path.Combine(directory, "summaries.db");
+    private readonly TestDatabase database = TestDatabase.Create();
 
     [Fact]
     public async Task Every_write_answered_2xx_survives_SIGKILL_mid_load_over_several_rounds()
@@ -69,7 +68,7 @@ public sealed class CrashDurabilityTests(ITestOutputHelper output) : IDisposable
         {
             verification = await VerifyAsync(api, token, workers);
             (await api.StopAsync(TimeSpan.FromSeconds(30))).Should().Be(0, api.Transcript);
-            integrity = await IntegrityCheckAsync();
+            integrity = await database.IntegrityCheckAsync();
         }
 
         Report($"{Rounds} rounds of SIGKILL under {Workers} concurrent writers: {verification.Acknowledged} writes acknowledged " +
@@ -83,7 +82,8 @@ public sealed class CrashDurabilityTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose()
     {
-        SqliteConnection.ClearAllPools();
+        database.Dispose();
+
         try
         {
             Directory.Delete(directory, recursive: true);
@@ -100,12 +100,11 @@ public sealed class CrashDurabilityTests(ITestOutputHelper output) : IDisposable
     /// <summary>The built app in Development, trusting this test's user-jwts key (no Entra ID, no user secrets), throttling off.</summary>
     private async Task<ApiProcess> StartAsync()
     {
-        var api = ApiProcess.StartBuiltApi(new Dictionary<string, string?>
+        var api = ApiProcess.StartBuiltApi(new Dictionary<string, string?>(database.EnvironmentVariables)
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["HOME"] = directory,
-            ["ConnectionStrings__Summaries"] = $"Data Source={DatabasePath}",
-            ["Sqlite__Synchronous"] = "Normal",
+            ["Sqlite__Synchronous"] = "Normal", // the README's durability setting; the PostgreSQL store does not read it
             ["Throttling__Enabled"] = "false",
             ["AzureAd__ClientId"] = "",
             ["Authentication__Schemes__Bearer__ValidIssuer"] = DevelopmentApiFactory.UserJwtsIssuer,
@@ -235,16 +234,6 @@ public sealed class CrashDurabilityTests(ITestOutputHelper output) : IDisposable
         }
 
         return new Verification(posts, patches, found, impossible, string.Join("; ", details.Take(20)));
-    }
-
-    private async Task<string> IntegrityCheckAsync()
-    {
-        var connectionString = new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString();
-        await using var connection = new SqliteConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA integrity_check";
-        return Convert.ToString(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture) ?? "";
     }
 
     private sealed record LoadResult(int Acknowledged, int WorkersStoppedByTheKill, IReadOnlyList<string> Unexpected);

@@ -419,7 +419,7 @@ public sealed class SqliteStorageTests(SummariesApiFactory factory) : IClassFixt
 
     private sealed record IndexInfo(string Name, bool Unique, string Origin, string[] Columns);
 
-    private sealed class FileReusingFactory(string databasePath) : SummariesApiFactory(databasePath);
+    private sealed class FileReusingFactory(string databasePath) : SummariesApiFactory(TestDatabase.Sqlite(databasePath));
 
     private sealed class SynchronousFullFactory : SummariesApiFactory
     {
