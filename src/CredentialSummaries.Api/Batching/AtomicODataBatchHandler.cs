@@ -127,12 +127,6 @@ public sealed partial class AtomicODataBatchHandler : DefaultODataBatchHandler
         {
             throw new ODataException(exception.Message, exception);
         }
-        catch (NullReferenceException)
-        {
-            // ODataLib 8.4's JSON batch reader dereferences null on some malformed requests (fuzzing found it): it is
-            // still the batch that cannot be read, not a fault of the service.
-            throw new ODataException("A request in the batch is malformed.");
-        }
         catch (DecoderFallbackException)
         {
             throw new ODataException("The batch is not valid UTF-8.");
@@ -141,6 +135,14 @@ public sealed partial class AtomicODataBatchHandler : DefaultODataBatchHandler
         {
             // A body sent as a JSON string under a non-JSON content type must be base64, as the JSON batch format says.
             throw new ODataException("A request body in the batch is neither JSON nor valid base64 for its content type.");
+        }
+#pragma warning disable CA1031 // Parsing reads nothing but the client's bytes: whatever the reader throws, the batch is unreadable.
+        catch (Exception exception) when (exception is not (ODataException or OperationCanceledException))
+#pragma warning restore CA1031
+        {
+            // ODataLib 8.4's JSON batch reader throws NullReferenceException and ArgumentNullException (a "body": null
+            // under a non-JSON content type) on some malformed batches; fuzzing found both.
+            throw new ODataException("A request in the batch is malformed.", exception);
         }
     }
 

@@ -149,6 +149,7 @@ public sealed class ODataBatchTests(SummariesApiFactory factory) : IClassFixture
     [Theory]
     [InlineData("{\"requests\":[{\"id\":\"1\",\"method\":\"GET\",\"url\":\"credentialUserRegistrationsSummaries\",\"body\":\"x\",\"headers\":{\"content-type\":\"application/octet-stream\"}}]}")]
     [InlineData("{\"requests\":[{\"id\":\"1\",\"method\":\"GET\",\"url\":\"\\u00ff\\xC3\"}]}")]
+    [InlineData("{\"requests\":[{\"id\":\"1\",\"method\":\"POST\",\"url\":\"credentialUserRegistrationsSummaries\",\"body\":null,\"headers\":{\"If-Match\":\"W/\\u00220\\u0022\",\"Content-Type\":\"application/json\"},\"dependsOn\":[\"9\"]},{\"id\":\"x\",\"method\":\"GET\",\"url\":\"credentialUserRegistrationsSummaries/$count\",\"headers\":{\"Accept\":\"\\u00E9\"},\"atomicityGroup\":\"g\"}]}")]
     public async Task A_json_batch_the_reader_cannot_read_is_a_400(string body)
     {
         using var content = new ByteArrayContent(System.Text.Encoding.Latin1.GetBytes(body));
