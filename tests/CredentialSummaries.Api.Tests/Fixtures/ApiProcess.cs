@@ -91,6 +91,55 @@ public sealed class ApiProcess : IAsyncDisposable
     }
 
     /// <summary>
+    /// The built app in Development trusting <paramref name="signingKey"/> for user-jwts tokens (no Entra ID, no user
+    /// secrets: <c>HOME</c> is <paramref name="home"/>), throttling off, with <paramref name="settings"/> on top;
+    /// returns once it answers, or disposes it and throws.
+    /// </summary>
+    public static async Task<ApiProcess> StartDevelopmentAsync(
+        byte[] signingKey, string home, IReadOnlyDictionary<string, string?> settings, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(signingKey);
+        ArgumentNullException.ThrowIfNull(settings);
+        var environment = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["HOME"] = home,
+            ["Throttling__Enabled"] = "false",
+            ["AzureAd__ClientId"] = "",
+            ["Authentication__Schemes__Bearer__ValidIssuer"] = DevelopmentApiFactory.UserJwtsIssuer,
+            ["Authentication__Schemes__Bearer__ValidAudiences__0"] = DevelopmentApiFactory.UserJwtsAudience,
+            ["Authentication__Schemes__Bearer__SigningKeys__0__Issuer"] = DevelopmentApiFactory.UserJwtsIssuer,
+            ["Authentication__Schemes__Bearer__SigningKeys__0__Value"] = Convert.ToBase64String(signingKey),
+            ["Authentication__Schemes__Bearer__SigningKeys__0__Id"] = "process-test-key",
+            ["Authentication__Schemes__Bearer__SigningKeys__0__Length"] = signingKey.Length.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        foreach (var (key, value) in settings)
+        {
+            environment[key] = value;
+        }
+
+        var api = StartBuiltApi(environment);
+        try
+        {
+            await api.WaitUntilAnsweringAsync(timeout);
+            return api;
+        }
+        catch
+        {
+            await api.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A client of this process carrying <paramref name="token"/>.</summary>
+    public HttpClient ClientFor(string token, TimeSpan timeout)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = timeout };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>
     /// Any command that starts the API on <paramref name="port"/> (e.g. <c>bash -c '…'</c> running the README's
     /// commands); <see cref="FreeLoopbackPort"/> gives a port to put into it.
     /// </summary>

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using CredentialSummaries.Api.Tests.Fixtures;
@@ -49,7 +48,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IDisposabl
         int exitCode;
         await using (var api = await StartAsync())
         {
-            using var client = ClientFor(api, token);
+            using var client = api.ClientFor(token, TimeSpan.FromSeconds(60));
             using var stop = new CancellationTokenSource();
             var sigtermSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -221,41 +220,12 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IDisposabl
 
     private void Report(string line) => output.WriteLine(ReliabilityReport.Append(nameof(GracefulShutdownTests), line));
 
-    private async Task<ApiProcess> StartAsync()
+    private Task<ApiProcess> StartAsync() => ApiProcess.StartDevelopmentAsync(signingKey, directory, new Dictionary<string, string?>
     {
-        var api = ApiProcess.StartBuiltApi(new Dictionary<string, string?>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["HOME"] = directory,
-            ["ConnectionStrings__Summaries"] = $"Data Source={DatabasePath}",
-            ["Hosting__ShutdownDrainSeconds"] = DrainSeconds.ToString(CultureInfo.InvariantCulture),
-            ["Throttling__Enabled"] = "false",
-            ["AzureAd__ClientId"] = "",
-            ["Authentication__Schemes__Bearer__ValidIssuer"] = DevelopmentApiFactory.UserJwtsIssuer,
-            ["Authentication__Schemes__Bearer__ValidAudiences__0"] = Audience,
-            ["Authentication__Schemes__Bearer__SigningKeys__0__Issuer"] = DevelopmentApiFactory.UserJwtsIssuer,
-            ["Authentication__Schemes__Bearer__SigningKeys__0__Value"] = Convert.ToBase64String(signingKey),
-            ["Authentication__Schemes__Bearer__SigningKeys__0__Id"] = "shutdown-test-key",
-            ["Authentication__Schemes__Bearer__SigningKeys__0__Length"] = "32",
-        });
-        try
-        {
-            await api.WaitUntilAnsweringAsync(TimeSpan.FromSeconds(60));
-            return api;
-        }
-        catch
-        {
-            await api.DisposeAsync();
-            throw;
-        }
-    }
+        ["ConnectionStrings__Summaries"] = $"Data Source={DatabasePath}",
+        ["Hosting__ShutdownDrainSeconds"] = DrainSeconds.ToString(CultureInfo.InvariantCulture),
+    }, TimeSpan.FromSeconds(60));
 
-    private static HttpClient ClientFor(ApiProcess api, string token)
-    {
-        var client = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
 
     private static Dictionary<string, object?> Body(string id)
     {
@@ -316,7 +286,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IDisposabl
 
     private static async Task<HashSet<string>> ReadAllIdsAsync(ApiProcess api, string token)
     {
-        using var client = ClientFor(api, token);
+        using var client = api.ClientFor(token, TimeSpan.FromSeconds(60));
         var ids = new HashSet<string>();
         string? next = $"{GraphApi.Summaries}?$select=id";
         while (next is not null)

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using CredentialSummaries.Api.Tests.Fixtures;
@@ -97,41 +96,14 @@ public sealed class CrashDurabilityTests(ITestOutputHelper output) : IDisposable
     private void Report(string line) =>
         output.WriteLine(ReliabilityReport.Append(nameof(CrashDurabilityTests), line));
 
-    /// <summary>The built app in Development, trusting this test's user-jwts key (no Entra ID, no user secrets), throttling off.</summary>
-    private async Task<ApiProcess> StartAsync()
-    {
-        var api = ApiProcess.StartBuiltApi(new Dictionary<string, string?>(database.EnvironmentVariables)
+    /// <summary>The built app on the assembly's store, with the README's durability setting.</summary>
+    private Task<ApiProcess> StartAsync() => ApiProcess.StartDevelopmentAsync(signingKey, directory,
+        new Dictionary<string, string?>(database.EnvironmentVariables)
         {
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["HOME"] = directory,
             ["Sqlite__Synchronous"] = "Normal", // the README's durability setting; the PostgreSQL store does not read it
-            ["Throttling__Enabled"] = "false",
-            ["AzureAd__ClientId"] = "",
-            ["Authentication__Schemes__Bearer__ValidIssuer"] = DevelopmentApiFactory.UserJwtsIssuer,
-            ["Authentication__Schemes__Bearer__ValidAudiences__0"] = Audience,
-            ["Authentication__Schemes__Bearer__SigningKeys__0__Issuer"] = DevelopmentApiFactory.UserJwtsIssuer,
-            ["Authentication__Schemes__Bearer__SigningKeys__0__Value"] = Convert.ToBase64String(signingKey),
-            ["Authentication__Schemes__Bearer__SigningKeys__0__Id"] = "crash-test-key",
-            ["Authentication__Schemes__Bearer__SigningKeys__0__Length"] = "32",
-        });
-        try
-        {
-            await api.WaitUntilAnsweringAsync(StartTimeout);
-            return api;
-        }
-        catch
-        {
-            await api.DisposeAsync();
-            throw;
-        }
-    }
+        },
+        StartTimeout);
 
-    private static HttpClient ClientFor(ApiProcess api, string token)
-    {
-        var client = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
 
     /// <summary>
     /// Every worker writes (alternately creating a row and patching one of its own rows with the next count) until its
@@ -140,7 +112,7 @@ public sealed class CrashDurabilityTests(ITestOutputHelper output) : IDisposable
     /// </summary>
     private static async Task<LoadResult> RunLoadUntilKilledAsync(ApiProcess api, string token, Worker[] workers, int round)
     {
-        using var client = ClientFor(api, token);
+        using var client = api.ClientFor(token, TimeSpan.FromSeconds(30));
         var acknowledged = 0;
         var stoppedByKill = 0;
         var unexpected = new System.Collections.Concurrent.ConcurrentBag<string>();
@@ -181,7 +153,7 @@ public sealed class CrashDurabilityTests(ITestOutputHelper output) : IDisposable
     /// <summary>Reads every row of the tenant through the API and checks each acknowledged write against it.</summary>
     private static async Task<Verification> VerifyAsync(ApiProcess api, string token, Worker[] workers)
     {
-        using var client = ClientFor(api, token);
+        using var client = api.ClientFor(token, TimeSpan.FromSeconds(30));
         var stored = new Dictionary<string, JsonElement>();
         string? next = $"{GraphApi.Summaries}?$select=id,tenantId,tenantDisplayName,mfaRegisteredUserCount";
         while (next is not null)
