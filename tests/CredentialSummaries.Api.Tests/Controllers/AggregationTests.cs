@@ -1,11 +1,10 @@
 using System.Net;
 using System.Text.Json;
 using CredentialSummaries.Api.Tests.Fixtures;
-using Microsoft.AspNetCore.Hosting;
 
 namespace CredentialSummaries.Api.Tests.Controllers;
 
-public sealed class AggregationTests(AggregationTests.SqlLoggingFactory factory) : IClassFixture<AggregationTests.SqlLoggingFactory>
+public sealed class AggregationTests(SqlCapturingFactory factory) : IClassFixture<SqlCapturingFactory>
 {
     private readonly TestTenant tenant = new(factory);
 
@@ -55,7 +54,7 @@ public sealed class AggregationTests(AggregationTests.SqlLoggingFactory factory)
         var result = (await ApplyAsync("filter(totalUserCount ge 300)/aggregate(mfaRegisteredUserCount with sum as mfaRegistered)")).Single();
 
         result.GetProperty("mfaRegistered").GetInt32().Should().Be(30 + 40 + 50);
-        var sql = factory.Entries.Where(e => e.EventId == 20101).Select(e => e.Message).Should().ContainSingle().Subject;
+        var sql = factory.Commands.Should().ContainSingle().Subject;
         sql.Should().ContainEquivalentOf("SUM(", "SQLite writes SUM, PostgreSQL sum").And.Contain("GROUP BY").And.Contain("\"TotalUserCount\" >=").And.Contain("\"OwnerTenantId\" =");
     }
 
@@ -110,15 +109,6 @@ public sealed class AggregationTests(AggregationTests.SqlLoggingFactory factory)
                 totalUserCount = total,
                 mfaRegisteredUserCount = mfa,
             });
-        }
-    }
-
-    public sealed class SqlLoggingFactory : LogCapturingFactory
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            builder.UseSetting("Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command", "Information");
         }
     }
 }

@@ -65,10 +65,16 @@ public sealed class TestDatabase : IDisposable
         return new TestDatabase(StoreProvider.Sqlite, $"Data Source={full}", full, null);
     }
 
-    public static TestDatabase PostgreSql(PostgreSqlServer server, string database)
+    /// <summary>
+    /// <paramref name="database"/> on <paramref name="server"/>, reached on <paramref name="port"/> when given (a
+    /// <see cref="TcpRelay"/> in front of the server) instead of the server's own port.
+    /// </summary>
+    public static TestDatabase PostgreSql(PostgreSqlServer server, string database, int? port = null)
     {
         ArgumentNullException.ThrowIfNull(server);
-        return new TestDatabase(StoreProvider.PostgreSql, server.ConnectionString(database), null, database, server);
+        var connectionString = new NpgsqlConnectionStringBuilder(server.ConnectionString(database));
+        connectionString.Port = port ?? connectionString.Port;
+        return new TestDatabase(StoreProvider.PostgreSql, connectionString.ConnectionString, null, database, server);
     }
 
     /// <summary>An identifier as both stores read it exactly: <c>"Name"</c>.</summary>

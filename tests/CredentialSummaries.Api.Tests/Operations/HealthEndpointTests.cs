@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using CredentialSummaries.Api.Tests.Fixtures;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -146,11 +145,13 @@ public sealed class ReadinessTests : IDisposable
 {
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
 
-    private readonly DrainingFactory factory = new();
+    private readonly SwitchableDatabase database = SwitchableDatabase.Create();
+    private readonly DrainingFactory factory;
     private readonly HttpClient client;
 
     public ReadinessTests()
     {
+        factory = new DrainingFactory(database.Database);
         client = factory.ClientFor(token: null);
     }
 
@@ -158,20 +159,18 @@ public sealed class ReadinessTests : IDisposable
     public async Task Readiness_is_503_while_the_database_is_unreachable_and_200_again_when_it_is_back()
     {
         await WaitForReadinessAsync(HttpStatusCode.OK);
-        var folder = Path.GetDirectoryName(factory.DatabasePath)!;
-        var away = folder + "-away";
 
-        Directory.Move(folder, away);
+        database.MakeUnreachable();
         try
         {
             var answer = await WaitForReadinessAsync(HttpStatusCode.ServiceUnavailable);
-            answer.Should().Be("Unhealthy", "the body says nothing of the database, its path or the exception");
+            answer.Should().Be("Unhealthy", "the body says nothing of the database, its address or the exception");
             using var live = await client.GetAsync("/healthz");
             await HealthEndpointTests.ShouldBeAsync(live, HttpStatusCode.OK, "Healthy");
         }
         finally
         {
-            Directory.Move(away, folder);
+            database.MakeReachable();
         }
 
         (await WaitForReadinessAsync(HttpStatusCode.OK)).Should().Be("Healthy");
@@ -181,13 +180,18 @@ public sealed class ReadinessTests : IDisposable
     public async Task Readiness_is_503_while_a_migration_is_pending_and_200_once_it_is_applied()
     {
         await WaitForReadinessAsync(HttpStatusCode.OK);
-        var last = await ExecuteAsync("SELECT MigrationId FROM __EFMigrationsHistory ORDER BY MigrationId DESC LIMIT 1");
-        var version = await ExecuteAsync($"SELECT ProductVersion FROM __EFMigrationsHistory WHERE MigrationId = '{last}'");
+        var history = TestDatabase.Quote(CredentialSummaries.Api.Persistence.PersistenceExtensions.MigrationsHistoryTable);
+        var last = await database.Database.QueryAsync(
+            $"SELECT {TestDatabase.Quote("MigrationId")}, {TestDatabase.Quote("ProductVersion")} FROM {history} " +
+            $"ORDER BY {TestDatabase.Quote("MigrationId")} DESC LIMIT 1");
+        var (id, version) = (last.Single()[0], last.Single()[1]);
+        var row = new Dictionary<string, object?> { ["id"] = id, ["version"] = version };
 
-        await ExecuteAsync($"DELETE FROM __EFMigrationsHistory WHERE MigrationId = '{last}'");
+        (await database.Database.ExecuteAsync($"DELETE FROM {history} WHERE {TestDatabase.Quote("MigrationId")} = @id", row)).Should().Be(1);
         (await WaitForReadinessAsync(HttpStatusCode.ServiceUnavailable)).Should().Be("Unhealthy");
 
-        await ExecuteAsync($"INSERT INTO __EFMigrationsHistory (MigrationId, ProductVersion) VALUES ('{last}', '{version}')");
+        await database.Database.ExecuteAsync(
+            $"INSERT INTO {history} ({TestDatabase.Quote("MigrationId")}, {TestDatabase.Quote("ProductVersion")}) VALUES (@id, @version)", row);
         (await WaitForReadinessAsync(HttpStatusCode.OK)).Should().Be("Healthy");
     }
 
@@ -235,10 +239,11 @@ public sealed class ReadinessTests : IDisposable
     {
         client.Dispose();
         factory.Dispose();
+        database.Dispose();
     }
 
     /// <summary>A drain long enough to probe the host once shutdown has started.</summary>
-    private sealed class DrainingFactory : SummariesApiFactory
+    private sealed class DrainingFactory(TestDatabase database) : SummariesApiFactory(database)
     {
         protected override IEnumerable<KeyValuePair<string, string?>> Settings() =>
             [.. base.Settings(), new("Hosting:ShutdownDrainSeconds", "3")];
@@ -264,14 +269,5 @@ public sealed class ReadinessTests : IDisposable
         while (deadline.Elapsed < Settle);
 
         throw new Xunit.Sdk.XunitException($"/readyz was still {(int)last} after {Settle.TotalSeconds} s, expected {(int)status}.");
-    }
-
-    private async Task<string?> ExecuteAsync(string sql)
-    {
-        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = factory.DatabasePath, Pooling = false }.ToString());
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 }

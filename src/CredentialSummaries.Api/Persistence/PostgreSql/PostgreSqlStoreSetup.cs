@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Query;
 using Npgsql;
 
 namespace CredentialSummaries.Api.Persistence.PostgreSql;
@@ -23,7 +24,8 @@ internal static class PostgreSqlStoreSetup
     internal static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, string connectionString) =>
         options
             .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable(PersistenceExtensions.MigrationsHistoryTable))
-            .AddInterceptors(PostgreSqlUnicodeCaseFolding.Instance);
+            .AddInterceptors(PostgreSqlUnicodeCaseFolding.Instance)
+            .ReplaceService<IQuerySqlGeneratorFactory, PostgreSqlODataNullOrdering>();
 
     /// <summary>What is wrong with an Npgsql connection string, checked without connecting; null when it can be tried.</summary>
     public static string? DescribeInvalid(string? configured)
