@@ -5,13 +5,12 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
 using CredentialSummaries.Api.Tests.Fixtures;
-using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 
 namespace CredentialSummaries.Api.Tests.Operations;
 
 /// <summary>
-/// README, "Health and shutdown": the built app under write load gets SIGTERM. <c>/readyz</c> turns 503 at once, writes
+/// README, "Health and shutdown": the built app, on the assembly's store, under write load gets SIGTERM. <c>/readyz</c> turns 503 at once, writes
 /// go on being served for the drain, the listener then closes, the requests in flight finish with 2xx, the process
 /// exits 0, and every write answered 2xx is in the database after a restart.
 /// </summary>
@@ -28,7 +27,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IDisposabl
     private readonly byte[] signingKey = RandomNumberGenerator.GetBytes(32);
     private readonly string tenantId = Guid.NewGuid().ToString();
 
-    private string DatabasePath => Path.Combine(directory, "summaries.db");
+    private readonly TestDatabase database = TestDatabase.Create();
 
     [Fact]
     public async Task Sigterm_turns_readiness_503_at_once_finishes_requests_in_flight_exits_0_and_loses_no_acknowledged_write()
@@ -178,7 +177,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IDisposabl
 
     public void Dispose()
     {
-        SqliteConnection.ClearAllPools();
+        database.Dispose();
         try
         {
             Directory.Delete(directory, recursive: true);
@@ -220,9 +219,8 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IDisposabl
 
     private void Report(string line) => output.WriteLine(ReliabilityReport.Append(nameof(GracefulShutdownTests), line));
 
-    private Task<ApiProcess> StartAsync() => ApiProcess.StartDevelopmentAsync(signingKey, directory, new Dictionary<string, string?>
+    private Task<ApiProcess> StartAsync() => ApiProcess.StartDevelopmentAsync(signingKey, directory, new Dictionary<string, string?>(database.EnvironmentVariables)
     {
-        ["ConnectionStrings__Summaries"] = $"Data Source={DatabasePath}",
         ["Hosting__ShutdownDrainSeconds"] = DrainSeconds.ToString(CultureInfo.InvariantCulture),
     }, TimeSpan.FromSeconds(60));
 
