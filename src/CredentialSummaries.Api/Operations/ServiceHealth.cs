@@ -23,7 +23,7 @@ public sealed class ShutdownOptions
 
 /// <summary>
 /// Health for load balancers and orchestrators, and graceful shutdown. <c>/healthz</c> says the process is alive;
-/// <c>/readyz</c> says it should get traffic: it is not shutting down, its database answers within
+/// <c>/readyz</c> says it should get traffic: it is not shutting down (then it is 503 without any check), its database answers within
 /// <see cref="DatabaseTimeout"/> and no migration is pending. Both are answered first in the pipeline, before batching,
 /// the request log, authentication and throttling: they are anonymous, never throttled, never logged as customer
 /// requests, not OData routes (so not in <c>$metadata</c>), and their body is only the status word.
@@ -58,7 +58,6 @@ public static class ServiceHealth
             services.GetRequiredService<TimeProvider>()));
         builder.Services.AddHealthChecks()
             .AddCheck("process", () => HealthCheckResult.Healthy(), tags: [LiveTag])
-            .AddCheck<ShutdownReadinessCheck>("not-shutting-down", tags: [ReadyTag])
             .AddCheck<DatabaseReadinessCheck>("database", tags: [ReadyTag]);
         builder.Services.AddTransient<IStartupFilter, HealthEndpoints>();
         return builder;
@@ -84,7 +83,9 @@ public static class ServiceHealth
     };
 
     /// <summary>Only the status word: no check names, descriptions, exceptions or connection strings.</summary>
-    private static Task WriteStatusAsync(HttpContext context, HealthReport report)
+    private static Task WriteStatusAsync(HttpContext context, HealthReport report) => WriteStatusAsync(context, report.Status);
+
+    private static Task WriteStatusAsync(HttpContext context, HealthStatus status)
     {
         // A probe is not a customer request: keep it out of http.server.request.duration.
         if (context.Features.Get<IHttpMetricsTagsFeature>() is { } metrics)
@@ -93,27 +94,36 @@ public static class ServiceHealth
         }
 
         context.Response.ContentType = "text/plain; charset=utf-8";
-        return context.Response.WriteAsync(report.Status.ToString());
+        return context.Response.WriteAsync(status.ToString());
     }
 
-    private sealed class HealthEndpoints : IStartupFilter
+    /// <summary>
+    /// Once shutdown has started (SIGTERM, Ctrl+C, <c>StopApplication</c>), <c>/readyz</c> is 503 at once, without
+    /// running a check: no database round trip while the instance drains, and an orderly stop logs no failed check
+    /// (the health check service logs every Unhealthy check as an error, which operators alert on).
+    /// </summary>
+    private static Task WriteShuttingDownAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        // What the health check middleware sends when responses may not be cached.
+        context.Response.Headers.CacheControl = "no-store, no-cache";
+        context.Response.Headers.Pragma = "no-cache";
+        context.Response.Headers.Expires = "Thu, 01 Jan 1970 00:00:00 GMT";
+        return WriteStatusAsync(context, HealthStatus.Unhealthy);
+    }
+
+    private sealed class HealthEndpoints(IHostApplicationLifetime lifetime) : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
             app.UseHealthChecks(LivenessPath, OptionsFor(LiveTag));
+            app.UseWhen(
+                context => lifetime.ApplicationStopping.IsCancellationRequested && context.Request.Path.Equals(ReadinessPath, StringComparison.OrdinalIgnoreCase),
+                stopping => stopping.Run(WriteShuttingDownAsync));
             app.UseHealthChecks(ReadinessPath, OptionsFor(ReadyTag));
             next(app);
         };
     }
-}
-
-/// <summary>Not ready from the moment shutdown starts (SIGTERM, Ctrl+C, <c>StopApplication</c>).</summary>
-internal sealed class ShutdownReadinessCheck(IHostApplicationLifetime lifetime) : IHealthCheck
-{
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(lifetime.ApplicationStopping.IsCancellationRequested
-            ? HealthCheckResult.Unhealthy("The service is shutting down.")
-            : HealthCheckResult.Healthy());
 }
 
 /// <summary>

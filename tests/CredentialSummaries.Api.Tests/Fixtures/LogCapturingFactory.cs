@@ -25,6 +25,16 @@ public sealed record LogEntry(string Category, LogLevel Level, int EventId, stri
 /// <summary>The real app with everything it logs captured, at the levels its configuration enables.</summary>
 public class LogCapturingFactory : SummariesApiFactory
 {
+    public LogCapturingFactory()
+    {
+    }
+
+    /// <summary>A host on <paramref name="database"/>, which the caller disposes.</summary>
+    protected LogCapturingFactory(TestDatabase database)
+        : base(database)
+    {
+    }
+
     public ConcurrentQueue<LogEntry> Entries { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

@@ -3,6 +3,7 @@ using System.Net;
 using CredentialSummaries.Api.Tests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace CredentialSummaries.Api.Tests.Operations;
 
@@ -233,6 +234,9 @@ public sealed class ReadinessTests : IDisposable
 
         using var live = await client.GetAsync("/healthz");
         await HealthEndpointTests.ShouldBeAsync(live, HttpStatusCode.OK, "Healthy");
+        factory.Entries.Should().NotContain(e => e.Level >= LogLevel.Error, "an orderly shutdown is not an error in the operator's log");
+        factory.Entries.Should().ContainSingle(e => e.Category.EndsWith(".ShutdownDrain", StringComparison.Ordinal))
+            .Which.Message.Should().StartWith("Shutting down: /readyz answers 503");
     }
 
     public void Dispose()
@@ -243,7 +247,7 @@ public sealed class ReadinessTests : IDisposable
     }
 
     /// <summary>A drain long enough to probe the host once shutdown has started.</summary>
-    private sealed class DrainingFactory(TestDatabase database) : SummariesApiFactory(database)
+    private sealed class DrainingFactory(TestDatabase database) : LogCapturingFactory(database)
     {
         protected override IEnumerable<KeyValuePair<string, string?>> Settings() =>
             [.. base.Settings(), new("Hosting:ShutdownDrainSeconds", "3")];
