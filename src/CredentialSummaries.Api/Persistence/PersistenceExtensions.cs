@@ -5,6 +5,8 @@ using CredentialSummaries.Api.Persistence.Sqlite;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace CredentialSummaries.Api.Persistence;
 
@@ -100,6 +102,10 @@ public static class PersistenceExtensions
     /// starting two instances together on an empty PostgreSQL 15 database with the SQL log on: both ran the
     /// <c>CREATE TABLE IF NOT EXISTS</c> and the <c>LOCK TABLE</c>; one applied InitialCreate, the other logged "No
     /// migrations were applied" and both served requests.
+    /// <para>
+    /// Then, under that lock again, the Data Protection key ring is loaded, which creates its first key when the
+    /// database has none (<see cref="LoadKeyRingAsync"/>).
+    /// </para>
     /// </remarks>
     public static async Task MigrateSummariesStoreAsync(this WebApplication app)
     {
@@ -109,12 +115,56 @@ public static class PersistenceExtensions
         try
         {
             await context.Database.MigrateAsync();
+            await LoadKeyRingAsync(app.Services, context);
         }
         catch (Exception e) when (DescribeUnusable(e, context) is { } problem)
         {
             throw StartupConfiguration.DatabaseUnusable(problem, ExampleConnectionString(Provider(app.Configuration)));
         }
     }
+
+    /// <summary>
+    /// Loads the Data Protection key ring (which seals <c>$skiptoken</c>s) while holding EF Core's migration lock, so
+    /// that instances starting together on a database without a usable key create one key between them: the first
+    /// creates it, the others wait and read it. Left to Data Protection's own start-up, each instance read the empty
+    /// ring and created a key of its own (seen on PostgreSQL in every simultaneous start tried), and an instance that
+    /// had read the ring before the other's key was stored did not know that key: once Data Protection stops
+    /// reloading the ring for an unknown key (2 minutes after start-up), it refused every <c>$skiptoken</c> the other
+    /// sealed, until its daily refresh. (Replacement keys, made before a key expires, are no such race: they activate
+    /// days after they are made, when every instance has read them.)
+    /// </summary>
+    /// <remarks>
+    /// PostgreSQL's migration lock is <c>LOCK TABLE "__EFMigrationsHistory"</c>, held by a transaction of its own;
+    /// SQLite's is a row in <c>__EFMigrationsLock</c>, held until released, and needs no transaction (one would hold
+    /// SQLite's write lock and block the key's INSERT, which Data Protection runs on a connection of its own).
+    /// </remarks>
+    private static async Task LoadKeyRingAsync(IServiceProvider services, SummariesDbContext context)
+    {
+        var history = context.GetService<IHistoryRepository>();
+        await context.Database.OpenConnectionAsync();
+        try
+        {
+            await using var transaction = history.LockReleaseBehavior == LockReleaseBehavior.Transaction
+                ? await context.Database.BeginTransactionAsync()
+                : null;
+            await using (await history.AcquireDatabaseLockAsync())
+            {
+                // Any protection loads the ring, creating a key when there is none usable.
+                services.GetDataProtector(KeyRingLoadPurpose).Protect([]);
+            }
+
+            if (transaction is not null)
+            {
+                await transaction.CommitAsync();
+            }
+        }
+        finally
+        {
+            await context.Database.CloseConnectionAsync();
+        }
+    }
+
+    private const string KeyRingLoadPurpose = "CredentialSummaries.KeyRingLoad";
 
     /// <summary>A connection string that would work for <paramref name="provider"/>, for the configuration check's messages.</summary>
     public static string ExampleConnectionString(StoreProvider? provider) =>
