@@ -20,13 +20,19 @@ public class SqlCapturingFactory : LogCapturingFactory
     {
         base.ConfigureWebHost(builder);
         builder.UseSetting("Logging:LogLevel:" + CommandCategory, "Debug");
-        // EF Core caches "is command logging on?" per context for a second (DbContextOptionsBuilder.ConfigureLoggingCacheTime),
-        // and a pooled context that has just logged a failed command keeps its logging off for that second
-        // (dotnet/efcore#32244): statements sent then would be missing from Commands. No cache here, so every one is seen.
-        builder.ConfigureServices(services =>
-        {
-            services.ConfigureDbContext<SqliteSummariesDbContext>(options => options.ConfigureLoggingCacheTime(TimeSpan.Zero));
-            services.ConfigureDbContext<PostgreSqlSummariesDbContext>(options => options.ConfigureLoggingCacheTime(TimeSpan.Zero));
-        });
+        builder.ConfigureServices(WithoutEfLoggingCache);
+    }
+
+    /// <summary>
+    /// EF Core caches "is command logging on? is a diagnostic listener interested?" per context for a second
+    /// (<c>DbContextOptionsBuilder.ConfigureLoggingCacheTime</c>), and pooled contexts keep that cache between requests:
+    /// one that has just logged a failed command keeps its logging off for that second (dotnet/efcore#32244), and one
+    /// that asked before a listener subscribed (at start-up, migrating) misses it for that second. Statements sent
+    /// then would be missing from a capture. With no cache, every one is seen.
+    /// </summary>
+    public static void WithoutEfLoggingCache(IServiceCollection services)
+    {
+        services.ConfigureDbContext<SqliteSummariesDbContext>(options => options.ConfigureLoggingCacheTime(TimeSpan.Zero));
+        services.ConfigureDbContext<PostgreSqlSummariesDbContext>(options => options.ConfigureLoggingCacheTime(TimeSpan.Zero));
     }
 }
