@@ -1,6 +1,8 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using SQLitePCL;
 
 namespace CredentialSummaries.Api.Persistence.Sqlite;
 
@@ -31,28 +33,59 @@ public sealed class SqliteOptions
 /// "École"). And LIKE, which EF uses for <c>startswith</c> and <c>endswith</c>, is made case-sensitive, as
 /// OData's functions and PostgreSQL's LIKE are (SQLite's ignores the case of ASCII letters).
 /// </summary>
+/// <remarks>
+/// The PRAGMAs run once per physical connection, not on every open: the pool hands the same SQLite handle out again,
+/// and the handle keeps them (checked: a pooled handle still answers <c>busy_timeout</c> 30000 and a case-sensitive
+/// LIKE). Running them on every open re-parsed four statements per request. The functions are registered on every
+/// open, because they belong to the <see cref="SqliteConnection"/> object, which is not always the one that set up the
+/// handle.
+/// </remarks>
 public sealed class SqliteConnectionSetup(SqliteOptions options) : DbConnectionInterceptor
 {
     private readonly string pragmas =
         $"PRAGMA journal_mode=WAL; PRAGMA synchronous={options.Synchronous.ToString().ToUpperInvariant()}; " +
         $"PRAGMA busy_timeout={options.BusyTimeoutMilliseconds}; PRAGMA case_sensitive_like=ON;";
 
+    /// <summary>The handles already set up; a handle closed for good is collected and drops out.</summary>
+    private readonly ConditionalWeakTable<sqlite3, object> setUp = [];
+
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
-        FoldCaseByUnicode((SqliteConnection)connection);
-        using var command = connection.CreateCommand();
-        command.CommandText = pragmas;
-        command.ExecuteNonQuery();
+        var sqlite = (SqliteConnection)connection;
+        FoldCaseByUnicode(sqlite);
+        if (!IsSetUp(sqlite))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = pragmas;
+            command.ExecuteNonQuery();
+            MarkSetUp(sqlite);
+        }
     }
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        FoldCaseByUnicode((SqliteConnection)connection);
-        var command = connection.CreateCommand();
-        await using (command.ConfigureAwait(false))
+        var sqlite = (SqliteConnection)connection;
+        FoldCaseByUnicode(sqlite);
+        if (!IsSetUp(sqlite))
         {
-            command.CommandText = pragmas;
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            var command = connection.CreateCommand();
+            await using (command.ConfigureAwait(false))
+            {
+                command.CommandText = pragmas;
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            MarkSetUp(sqlite);
+        }
+    }
+
+    private bool IsSetUp(SqliteConnection connection) => connection.Handle is { } handle && setUp.TryGetValue(handle, out _);
+
+    private void MarkSetUp(SqliteConnection connection)
+    {
+        if (connection.Handle is { } handle)
+        {
+            setUp.AddOrUpdate(handle, setUp);
         }
     }
 
