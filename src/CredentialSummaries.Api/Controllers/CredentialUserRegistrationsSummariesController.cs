@@ -44,7 +44,13 @@ public sealed class CredentialUserRegistrationsSummariesController(SummaryStore 
         }
 
         Response.Headers.ETag = EntityTags.Format(summary.ConcurrencyStamp);
-        return EntityTags.IfNoneMatchHits(Request, summary.ConcurrencyStamp) ? StatusCode(StatusCodes.Status304NotModified) : Ok(summary);
+        if (EntityTags.IfNoneMatchHits(Request, summary.ConcurrencyStamp))
+        {
+            return StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        // The whole entity in the default shape, written directly; any query option or special Accept goes through OData.
+        return SummaryJson.CanWrite(Request) ? new SummaryJsonResult(summary) : Ok(summary);
     }
 
     /// <summary><c>…/{id}/{property}</c> and <c>…/{id}/{property}/$value</c>, routed by <see cref="SummaryPropertyConvention"/>.</summary>

@@ -1,0 +1,158 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using CredentialSummaries.Api.Edm;
+using CredentialSummaries.Api.Model;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.OData.Extensions;
+using Microsoft.Net.Http.Headers;
+
+namespace CredentialSummaries.Api.Graph;
+
+/// <summary>
+/// The OData JSON of one summary written directly, for the one shape almost every request asks for: the whole entity,
+/// minimal metadata, OData 4.0, UTF-8. It writes exactly the bytes the OData serializer writes for such a request
+/// (<c>@odata.context</c>, <c>@odata.type</c>, <c>@odata.etag</c>, the EDM's property order, nulls written, ODataLib's
+/// date format and its relaxed escaping) without building ODataLib's resource, property and writer objects per
+/// request. <c>Graph/SummaryJsonParityTests</c> compares the two byte for byte; anything else a request asks for
+/// (<c>$select</c>, <c>$format</c>, a parameterised or other <c>Accept</c>, an <c>Accept-Charset</c>, OData version
+/// headers, preferences) goes to the OData serializer, as before.
+/// </summary>
+public static class SummaryJson
+{
+    /// <summary>What the OData formatter answers such a request with.</summary>
+    public const string ContentType = "application/json; odata.metadata=minimal; odata.streaming=true; charset=utf-8";
+
+    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+
+    private static readonly JsonEncodedText Context = JsonEncodedText.Encode("@odata.context");
+    private static readonly JsonEncodedText Type = JsonEncodedText.Encode("@odata.type");
+    private static readonly JsonEncodedText TypeValue = JsonEncodedText.Encode("#" + GraphEdmModel.SummaryFullTypeName);
+    private static readonly JsonEncodedText ETag = JsonEncodedText.Encode("@odata.etag");
+    private static readonly JsonEncodedText Id = JsonEncodedText.Encode("id");
+    private static readonly JsonEncodedText TenantId = JsonEncodedText.Encode("tenantId");
+    private static readonly JsonEncodedText TenantDisplayName = JsonEncodedText.Encode("tenantDisplayName");
+    private static readonly JsonEncodedText TenantLicenseType = JsonEncodedText.Encode("tenantLicenseType");
+    private static readonly JsonEncodedText MfaAndSsprCapableUserCount = JsonEncodedText.Encode("mfaAndSsprCapableUserCount");
+    private static readonly JsonEncodedText SsprEnabledUserCount = JsonEncodedText.Encode("ssprEnabledUserCount");
+    private static readonly JsonEncodedText MfaRegisteredUserCount = JsonEncodedText.Encode("mfaRegisteredUserCount");
+    private static readonly JsonEncodedText SsprRegisteredUserCount = JsonEncodedText.Encode("ssprRegisteredUserCount");
+    private static readonly JsonEncodedText MfaExcludedUserCount = JsonEncodedText.Encode("mfaExcludedUserCount");
+    private static readonly JsonEncodedText TotalUserCount = JsonEncodedText.Encode("totalUserCount");
+    private static readonly JsonEncodedText SecurityDefaultsEnabled = JsonEncodedText.Encode("securityDefaultsEnabled");
+    private static readonly JsonEncodedText MfaConditionalAccessPolicyState = JsonEncodedText.Encode("mfaConditionalAccessPolicyState");
+    private static readonly JsonEncodedText LastRefreshedDateTime = JsonEncodedText.Encode("lastRefreshedDateTime");
+
+    /// <summary>
+    /// Whether the request asks for nothing but the default answer: no query string, an <c>Accept</c> that is absent
+    /// or only <c>application/json</c>, <c>application/*</c> or <c>*/*</c> without parameters, and no
+    /// <c>Accept-Charset</c>, <c>OData-Version</c>, <c>OData-MaxVersion</c> or <c>Prefer</c> (other than
+    /// <c>return=…</c>).
+    /// </summary>
+    public static bool CanWrite(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var headers = request.Headers;
+        if (request.QueryString.HasValue
+            || headers.ContainsKey(HeaderNames.AcceptCharset)
+            || headers.ContainsKey("OData-Version")
+            || headers.ContainsKey("OData-MaxVersion"))
+        {
+            return false;
+        }
+
+        foreach (var prefer in headers[Preferences.PreferHeader])
+        {
+            foreach (var part in (prefer ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (part is not (Preferences.ReturnMinimal or Preferences.ReturnRepresentation))
+                {
+                    return false;
+                }
+            }
+        }
+
+        foreach (var accept in headers.Accept)
+        {
+            foreach (var range in (accept ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (range is not ("application/json" or "application/*" or "*/*"))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Writes <paramref name="summary"/> as the response body, with the OData formatter's content type and version.</summary>
+    public static async Task WriteEntityAsync(HttpContext context, CredentialUserRegistrationsSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(summary);
+        var request = context.Request;
+        var response = context.Response;
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        await using (var writer = new Utf8JsonWriter(buffer, Options))
+        {
+            writer.WriteStartObject();
+            writer.WriteString(Context, request.CreateODataLink() + "/$metadata#" + GraphEdmModel.EntitySetName + "/$entity");
+            WriteProperties(writer, summary);
+            writer.WriteEndObject();
+        }
+
+        response.ContentType = ContentType;
+        response.Headers["OData-Version"] = "4.0";
+        response.ContentLength = buffer.WrittenCount;
+        await response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+    }
+
+    private static void WriteProperties(Utf8JsonWriter writer, CredentialUserRegistrationsSummary s)
+    {
+        writer.WriteString(Type, TypeValue);
+        writer.WriteString(ETag, EntityTags.Format(s.ConcurrencyStamp));
+        writer.WriteString(Id, s.Id);
+        writer.WriteString(TenantId, s.TenantId);
+        writer.WriteString(TenantDisplayName, s.TenantDisplayName);
+        WriteNullable(writer, TenantLicenseType, s.TenantLicenseType);
+        writer.WriteNumber(MfaAndSsprCapableUserCount, s.MfaAndSsprCapableUserCount);
+        writer.WriteNumber(SsprEnabledUserCount, s.SsprEnabledUserCount);
+        writer.WriteNumber(MfaRegisteredUserCount, s.MfaRegisteredUserCount);
+        writer.WriteNumber(SsprRegisteredUserCount, s.SsprRegisteredUserCount);
+        writer.WriteNumber(MfaExcludedUserCount, s.MfaExcludedUserCount);
+        writer.WriteNumber(TotalUserCount, s.TotalUserCount);
+        writer.WriteBoolean(SecurityDefaultsEnabled, s.SecurityDefaultsEnabled);
+        WriteNullable(writer, MfaConditionalAccessPolicyState, s.MfaConditionalAccessPolicyState);
+        // Edm.DateTimeOffset in UTC as ODataLib writes it: no trailing zeros in the fraction, none at all for whole seconds.
+        Span<char> time = stackalloc char[40];
+        writer.WriteString(LastRefreshedDateTime,
+            s.LastRefreshedDateTime.TryFormat(time, out var written, "yyyy'-'MM'-'dd'T'HH':'mm':'ss.FFFFFFF'Z'", CultureInfo.InvariantCulture)
+                ? time[..written]
+                : s.LastRefreshedDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss.FFFFFFF'Z'", CultureInfo.InvariantCulture));
+    }
+
+    private static void WriteNullable(Utf8JsonWriter writer, JsonEncodedText name, string? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNull(name);
+        }
+        else
+        {
+            writer.WriteString(name, value);
+        }
+    }
+}
+
+/// <summary>A 200 with one summary written by <see cref="SummaryJson"/>; not an ObjectResult, so <c>[EnableQuery]</c> leaves it alone.</summary>
+public sealed class SummaryJsonResult(CredentialUserRegistrationsSummary summary) : IActionResult
+{
+    public Task ExecuteResultAsync(ActionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.HttpContext.Response.StatusCode = StatusCodes.Status200OK;
+        return SummaryJson.WriteEntityAsync(context.HttpContext, summary);
+    }
+}
