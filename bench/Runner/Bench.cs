@@ -195,10 +195,10 @@ internal sealed class Bench(Options options, string repositoryRoot, BenchResults
                             await SmokeAsync(store, target, operation, workload, targetRecord.DeepPagePath, cancellationToken);
                             var warmup = workload.WriteScript(operation, targetRecord.DeepPagePath, ++runSeed);
                             await Wrk.RunAsync(warmup, target.BaseAddress, options.Threads, options.Connections, options.WarmupSeconds, cancellationToken);
-                            await AfterRunAsync(store, target, operation, cancellationToken);
+                            await AfterRunAsync(store, target, operation, data, cancellationToken);
                         }
 
-                        var run = await MeasureAsync(store, target, operation, round, workload, targetRecord.DeepPagePath, cancellationToken);
+                        var run = await MeasureAsync(store, target, operation, round, workload, targetRecord.DeepPagePath, data, cancellationToken);
                         record.Runs.Add(run);
                     }
                 }
@@ -274,7 +274,8 @@ internal sealed class Bench(Options options, string repositoryRoot, BenchResults
     }
 
     private async Task<RunRecord> MeasureAsync(
-        Store store, TargetProcess target, string operation, int round, Workload workload, string? deepPagePath, CancellationToken cancellationToken)
+        Store store, TargetProcess target, string operation, int round, Workload workload, string? deepPagePath, DataSet data,
+        CancellationToken cancellationToken)
     {
         var script = workload.WriteScript(operation, deepPagePath, ++runSeed);
         await Task.Delay(SettleTime, cancellationToken);
@@ -285,7 +286,7 @@ internal sealed class Bench(Options options, string repositoryRoot, BenchResults
         var cpuAfter = target.CpuMicroseconds();
         var after = await target.ReadProbeAsync(cancellationToken);
         var peakRss = target.PeakRssBytes();
-        await AfterRunAsync(store, target, operation, cancellationToken);
+        var settle = await AfterRunAsync(store, target, operation, data, cancellationToken);
 
         var requests = Math.Max(1, wrk.Requests);
         var run = new RunRecord(
@@ -296,12 +297,12 @@ internal sealed class Bench(Options options, string repositoryRoot, BenchResults
             (cpuAfter - cpuBefore) / requests,
             (after.AllocatedBytes - before.AllocatedBytes) / 1024d / requests,
             peakRss / 1048576d,
-            after.Gen0 - before.Gen0, after.Gen1 - before.Gen1, after.Gen2 - before.Gen2);
+            after.Gen0 - before.Gen0, after.Gen1 - before.Gen1, after.Gen2 - before.Gen2, settle.TotalSeconds);
         runsDone++;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  [{runsDone}/{runsPlanned} {clock.Elapsed:hh\\:mm\\:ss}] round {round} {operation,-12} {target.Spec.Name,-8} {run.RequestsPerSecond,9:F0} req/s  " +
             $"p50 {run.P50Milliseconds,7:F2} ms  p99 {run.P99Milliseconds,7:F2} ms  cpu {run.CpuMicrosecondsPerRequest,7:F0} µs/req  " +
-            $"alloc {run.AllocatedKilobytesPerRequest,7:F1} KB/req  rss {run.PeakRssMegabytes,5:F0} MB"));
+            $"alloc {run.AllocatedKilobytesPerRequest,7:F1} KB/req  rss {run.PeakRssMegabytes,5:F0} MB  busy after {run.BusyAfterSeconds,4:F1} s"));
         if (run.Non2xx > 0 || run.SocketErrors > 0)
         {
             Problem($"{store.Name}, {target.Spec.Name}, {operation}, round {round}: {run.Non2xx:N0} error responses (status ≥ 400) and " +
@@ -311,18 +312,31 @@ internal sealed class Bench(Options options, string repositoryRoot, BenchResults
         return run;
     }
 
-    /// <summary>After a run: the target must still be running, and rows a POST created are deleted so the data stays the same size.</summary>
-    private static async Task AfterRunAsync(Store store, TargetProcess target, string operation, CancellationToken cancellationToken)
+    /// <summary>
+    /// After a run: the target must still be running and is given time to finish what wrk abandoned; rows a POST
+    /// created are deleted, so every run sees the same data.
+    /// </summary>
+    private async Task<TimeSpan> AfterRunAsync(Store store, TargetProcess target, string operation, DataSet data, CancellationToken cancellationToken)
     {
+        // Quick mode's figures are only a smoke test: it waits briefly, not for the JIT to finish.
+        var limit = options.Quick ? TimeSpan.FromSeconds(1.5) : TimeSpan.FromSeconds(120);
+        var waited = await target.WaitUntilIdleAsync(limit, cancellationToken);
         if (target.HasExited)
         {
             throw new BenchException($"The {target.Spec.Name} exited during the {operation} run on {store.Name}.");
         }
 
+        if (waited >= limit && !options.Quick)
+        {
+            Console.WriteLine($"  (the {target.Spec.Name} is still busy {limit.TotalSeconds:F0} s after wrk stopped; going on)");
+        }
+
         if (operation == "post")
         {
-            await store.DeleteCreatedAsync(cancellationToken);
+            await store.DeleteCreatedAsync(data, cancellationToken);
         }
+
+        return waited;
     }
 
     private void Problem(string message)

@@ -20,7 +20,8 @@ internal sealed record RunRecord(
     double PeakRssMegabytes,
     int Gen0Collections,
     int Gen1Collections,
-    int Gen2Collections);
+    int Gen2Collections,
+    double BusyAfterSeconds);
 
 /// <summary>A target as it ran on a store: its start-up, and the walk to the deep owner's Nth page.</summary>
 internal sealed class TargetRecord

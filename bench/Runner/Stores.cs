@@ -34,8 +34,11 @@ internal abstract class Store
     /// <summary>Inserts every row of <paramref name="data"/> into the migrated, empty table.</summary>
     public abstract Task SeedAsync(DataSet data, CancellationToken cancellationToken);
 
-    /// <summary>Deletes the rows the benchmark's POSTs created (display name <see cref="DataSet.CreatedMarker"/>).</summary>
-    public abstract Task<int> DeleteCreatedAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Deletes the rows the benchmark's POSTs created (display name <see cref="DataSet.CreatedMarker"/>), found through the
+    /// (owner, display name) index, owner by owner, rather than by scanning the whole table.
+    /// </summary>
+    public abstract Task<int> DeleteCreatedAsync(DataSet data, CancellationToken cancellationToken);
 
     public abstract Task<long> RowCountAsync();
 
@@ -115,13 +118,15 @@ internal sealed class SqliteStore(string path) : Store
         await ExecuteAsync(connection, "PRAGMA journal_mode=WAL;");
     }
 
-    public override async Task<int> DeleteCreatedAsync(CancellationToken cancellationToken)
+    public override async Task<int> DeleteCreatedAsync(DataSet data, CancellationToken cancellationToken)
     {
         await using var connection = new SqliteConnection(AdminConnectionString);
         await connection.OpenAsync(cancellationToken);
         await ExecuteAsync(connection, "PRAGMA busy_timeout=60000;");
         await using var command = connection.CreateCommand();
-        command.CommandText = $"DELETE FROM {Table} WHERE \"TenantDisplayName\" = $name";
+        // The owners are GUIDs this runner made: safe to quote inline (SQLite's parameters are limited in number).
+        var owners = string.Join(", ", data.Owners.Select(o => $"'{o.TenantId}'"));
+        command.CommandText = $"DELETE FROM {Table} WHERE \"OwnerTenantId\" IN ({owners}) AND \"TenantDisplayName\" = $name";
         command.Parameters.AddWithValue("$name", DataSet.CreatedMarker);
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -196,11 +201,13 @@ internal sealed class PostgreSqlStore(PostgreSqlCluster cluster, string database
         await vacuum.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public override async Task<int> DeleteCreatedAsync(CancellationToken cancellationToken)
+    public override async Task<int> DeleteCreatedAsync(DataSet data, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(TargetConnectionString);
         await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand($"DELETE FROM {Table} WHERE \"TenantDisplayName\" = @name", connection);
+        await using var command = new NpgsqlCommand(
+            $"DELETE FROM {Table} WHERE \"OwnerTenantId\" = ANY(@owners) AND \"TenantDisplayName\" = @name", connection);
+        command.Parameters.AddWithValue("owners", data.Owners.Select(o => o.TenantId).ToArray());
         command.Parameters.AddWithValue("name", DataSet.CreatedMarker);
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
