@@ -288,11 +288,13 @@ internal sealed class Bench(Options options, string repositoryRoot, BenchResults
         var peakRss = target.PeakRssBytes();
         var settle = await AfterRunAsync(store, target, operation, data, cancellationToken);
 
-        var requests = Math.Max(1, wrk.Requests);
+        // No request completed (each takes longer than the run with 32 of them at once): no per-request figures.
+        double requests = wrk.Requests > 0 ? wrk.Requests : double.NaN;
+        var latency = wrk.Requests > 0 ? 1 / 1000d : double.NaN;
         var run = new RunRecord(
             store.Key, operation, target.Spec.Name, round,
             wrk.RequestsPerSecond, wrk.Requests, wrk.DurationMicroseconds / 1_000_000d,
-            wrk.P50Microseconds / 1000, wrk.P99Microseconds / 1000, wrk.MeanMicroseconds / 1000, wrk.MaxMicroseconds / 1000,
+            wrk.P50Microseconds * latency, wrk.P99Microseconds * latency, wrk.MeanMicroseconds * latency, wrk.MaxMicroseconds * latency,
             wrk.StatusErrors, wrk.SocketErrors,
             (cpuAfter - cpuBefore) / requests,
             (after.AllocatedBytes - before.AllocatedBytes) / 1024d / requests,
@@ -303,6 +305,13 @@ internal sealed class Bench(Options options, string repositoryRoot, BenchResults
             $"  [{runsDone}/{runsPlanned} {clock.Elapsed:hh\\:mm\\:ss}] round {round} {operation,-12} {target.Spec.Name,-8} {run.RequestsPerSecond,9:F0} req/s  " +
             $"p50 {run.P50Milliseconds,7:F2} ms  p99 {run.P99Milliseconds,7:F2} ms  cpu {run.CpuMicrosecondsPerRequest,7:F0} µs/req  " +
             $"alloc {run.AllocatedKilobytesPerRequest,7:F1} KB/req  rss {run.PeakRssMegabytes,5:F0} MB  busy after {run.BusyAfterSeconds,4:F1} s"));
+        if (wrk.Requests == 0)
+        {
+            var note = $"{store.Name}, {target.Spec.Name}, {operation}, round {round}: no request completed within {options.DurationSeconds} s.";
+            Console.WriteLine($"  ({note})");
+            results.Notes.Add(note);
+        }
+
         if (run.Non2xx > 0 || run.SocketErrors > 0)
         {
             Problem($"{store.Name}, {target.Spec.Name}, {operation}, round {round}: {run.Non2xx:N0} error responses (status ≥ 400) and " +
@@ -320,15 +329,18 @@ internal sealed class Bench(Options options, string repositoryRoot, BenchResults
     {
         // Quick mode's figures are only a smoke test: it waits briefly, not for the JIT to finish.
         var limit = options.Quick ? TimeSpan.FromSeconds(1.5) : TimeSpan.FromSeconds(120);
-        var waited = await target.WaitUntilIdleAsync(limit, cancellationToken);
+        var clock = Stopwatch.StartNew();
+        var databaseIdle = await store.WaitUntilIdleAsync(limit, cancellationToken);
+        await target.WaitUntilIdleAsync(limit, cancellationToken);
+        var waited = clock.Elapsed;
         if (target.HasExited)
         {
             throw new BenchException($"The {target.Spec.Name} exited during the {operation} run on {store.Name}.");
         }
 
-        if (waited >= limit && !options.Quick)
+        if ((waited >= limit || !databaseIdle) && !options.Quick)
         {
-            Console.WriteLine($"  (the {target.Spec.Name} is still busy {limit.TotalSeconds:F0} s after wrk stopped; going on)");
+            Console.WriteLine($"  (the {target.Spec.Name} or its database is still busy {limit.TotalSeconds:F0} s after wrk stopped; going on)");
         }
 
         if (operation == "post")

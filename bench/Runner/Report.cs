@@ -161,18 +161,21 @@ internal static class Report
             .Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.Target} {x.Deep!.P50 / x.First!.P50:F2}×"))
             .ToArray();
 
-    private static string Rate(Summary? s) => s is null ? "–" : s.RequestsPerSecond.ToString(s.RequestsPerSecond >= 100 ? "N0" : "F1", CultureInfo.InvariantCulture);
+    private static string Rate(Summary? s) => s is null ? "–" : Number(s.RequestsPerSecond, s.RequestsPerSecond >= 100 ? "N0" : "F1");
 
     private static string Latency(Summary? s) => s is null ? "–" : $"{Milliseconds(s.P50)} / {Milliseconds(s.P99)}";
 
-    private static string Milliseconds(double value) => value.ToString(value < 10 ? "F2" : "F1", CultureInfo.InvariantCulture);
+    private static string Milliseconds(double value) => Number(value, value < 10 ? "F2" : "F1");
 
     private static string Pair(double? service, double? baseline, string format) =>
-        $"{service?.ToString(format, CultureInfo.InvariantCulture) ?? "–"} / {baseline?.ToString(format, CultureInfo.InvariantCulture) ?? "–"}";
+        $"{(service is { } s ? Number(s, format) : "–")} / {(baseline is { } b ? Number(b, format) : "–")}";
 
+    private static string Number(double value, string format) => double.IsNaN(value) ? "–" : value.ToString(format, CultureInfo.InvariantCulture);
+
+    /// <summary>The median of the figures there are (a run in which no request completed has none per request).</summary>
     private static double Median(IEnumerable<double> values)
     {
-        var sorted = values.Order().ToArray();
+        var sorted = values.Where(v => !double.IsNaN(v)).Order().ToArray();
         return sorted.Length == 0 ? double.NaN
             : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2]
             : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;

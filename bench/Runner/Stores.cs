@@ -42,6 +42,12 @@ internal abstract class Store
 
     public abstract Task<long> RowCountAsync();
 
+    /// <summary>
+    /// Waits (at most <paramref name="limit"/>) until the database runs no statement for a target, e.g. one that wrk
+    /// abandoned at the end of a run; false when it is still busy. SQLite runs inside the target: nothing to wait for.
+    /// </summary>
+    public virtual Task<bool> WaitUntilIdleAsync(TimeSpan limit, CancellationToken cancellationToken) => Task.FromResult(true);
+
     public abstract Task<long> SizeBytesAsync();
 }
 
@@ -218,6 +224,26 @@ internal sealed class PostgreSqlStore(PostgreSqlCluster cluster, string database
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"SELECT count(*) FROM {Table}", connection);
         return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    public override async Task<bool> WaitUntilIdleAsync(TimeSpan limit, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(TargetConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()", connection);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while ((long)(await command.ExecuteScalarAsync(cancellationToken))! > 0)
+        {
+            if (clock.Elapsed > limit)
+            {
+                return false;
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        return true;
     }
 
     public override async Task<long> SizeBytesAsync()
