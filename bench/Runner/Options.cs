@@ -19,7 +19,7 @@ internal sealed record Options
           --owners N              owners with --rows-per-owner rows each (full: 1000, quick: 100)
           --rows-per-owner N      (default 100)
           --deep-rows N           rows of the deep owner (full: 1000000, quick: 10000)
-          --deep-page N           the page of the deep owner benchmarked through nextLinks (full: 5000, quick: 50)
+          --deep-page N           the page of the deep owner benchmarked through nextLinks (full: 5000, quick: 20)
           --out NAME              writes bench/results/NAME.md and NAME.json (full: latest, quick: quick)
           --baseline-dll PATH     the baseline (default bench/Baseline/bin/Release/net10.0/CredentialSummaries.Bench.Baseline.dll)
           --baseline-is-service   runs the service in the baseline's slot too (tests the runner without a baseline)
@@ -78,7 +78,7 @@ internal sealed record Options
         var options = quick
             ? new Options
             {
-                Quick = true, Rounds = 1, DurationSeconds = 2, WarmupSeconds = 1, Owners = 100, DeepRows = 10_000, DeepPage = 50,
+                Quick = true, Rounds = 1, DurationSeconds = 2, WarmupSeconds = 1, Owners = 100, DeepRows = 10_000, DeepPage = 20,
                 OutputName = "quick",
             }
             : new Options();

@@ -31,7 +31,7 @@ internal static class Report
         Line($"- Data: {facts.Owners:N0} owners × {facts.RowsPerOwner:N0} rows = {(long)facts.Owners * facts.RowsPerOwner:N0} rows, plus a deep owner with {facts.DeepRows:N0} rows; the deep page is page {facts.DeepPage:N0} (pages of {Options.PageSize}, by id, through the target's own nextLinks).");
         Line($"- Load: wrk -t{facts.Threads} -c{facts.Connections}; {facts.Rounds} interleaved round(s) × {facts.DurationSeconds} s per operation and target, the targets' order alternating; a {facts.WarmupSeconds} s warm-up (not measured) before each target's first run of an operation. Figures are medians over the rounds; the ratio is service ÷ baseline requests/s per round (median, min–max).");
         Line($"- Per request, on the server: CPU = utime+stime of its process ÷ requests; alloc = GC.GetTotalAllocatedBytes (startup hook bench/Probe) ÷ requests; peak RSS = VmHWM during the run. A JSON $batch is one request (of 20 GETs).");
-        Line($"- Both targets run through a store's pass, one idle while the other is measured. After every run the runner waits until the target is idle (under 5% of a core{(facts.Mode == "quick" ? ", at most 1.5 s in quick mode" : "")}): the tiered JIT goes on recompiling for seconds after a run, and slow requests wrk abandoned go on; that work is not billed to the next run.");
+        Line($"- Both targets run through a store's pass, one idle while the other is measured. After every run the runner waits until the target is idle (under 5% of a core{(facts.Mode == "quick" ? ", at most 0.5 s in quick mode" : "")}): the tiered JIT goes on recompiling for seconds after a run, and slow requests wrk abandoned go on; that work is not billed to the next run.");
         foreach (var note in results.Notes)
         {
             Line($"- Note: {note}");
@@ -68,6 +68,14 @@ internal static class Report
                 text.Append(CultureInfo.InvariantCulture, $"| {title} | {Rate(s)} | {Rate(b)} | {Ratio(store, operation)} | {Latency(s)} | {Latency(b)} ");
                 text.Append(CultureInfo.InvariantCulture, $"| {Pair(s?.Cpu, b?.Cpu, "N0")} | {Pair(s?.Alloc, b?.Alloc, "F1")} | {Pair(s?.Rss, b?.Rss, "N0")} |");
                 text.AppendLine();
+            }
+
+            if (store.ParityChecked)
+            {
+                text.AppendLine();
+                text.AppendLine(store.ParityDifferences.Count == 0
+                    ? "Parity: the baseline answered 8 read requests (GET by id, the lists, $count, the batch, 401, 404) with the service's statuses and bodies (request ids, dates and skip tokens aside)."
+                    : "**⚠ Parity: the baseline's answers differ from the service's** — " + string.Join(" ", store.ParityDifferences));
             }
 
             var deep = DeepRatios(store, targets);
@@ -112,6 +120,8 @@ internal static class Report
             store.LoadAverageBefore,
             store.LoadAverageAfter,
             store.Targets,
+            store.ParityChecked,
+            store.ParityDifferences,
             Summary = results.Facts.Operations.Select(operation => new
             {
                 Operation = operation,

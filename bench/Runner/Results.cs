@@ -63,6 +63,11 @@ internal sealed class StoreRecord
     public List<TargetRecord> Targets { get; } = [];
 
     public List<RunRecord> Runs { get; } = [];
+
+    /// <summary>Where the baseline's answers differ from the service's (Parity); empty when they match.</summary>
+    public List<string> ParityDifferences { get; } = [];
+
+    public bool ParityChecked { get; set; }
 }
 
 /// <summary>The machine and the run's settings, printed above the tables.</summary>
