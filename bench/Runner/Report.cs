@@ -64,7 +64,7 @@ internal static class Report
                 }
 
                 var errors = store.Runs.Where(r => r.Operation == operation).Sum(r => r.Non2xx + r.SocketErrors);
-                var title = Workload.Operations[operation].Title + (errors > 0 ? string.Create(CultureInfo.InvariantCulture, $" **⚠ {errors:N0} errors**") : "");
+                var title = string.Format(CultureInfo.InvariantCulture, Workload.Operations[operation].Title, facts.DeepPage) + (errors > 0 ? string.Create(CultureInfo.InvariantCulture, $" **⚠ {errors:N0} errors**") : "");
                 text.Append(CultureInfo.InvariantCulture, $"| {title} | {Rate(s)} | {Rate(b)} | {Ratio(store, operation)} | {Latency(s)} | {Latency(b)} ");
                 text.Append(CultureInfo.InvariantCulture, $"| {Pair(s?.Cpu, b?.Cpu, "N0")} | {Pair(s?.Alloc, b?.Alloc, "F1")} | {Pair(s?.Rss, b?.Rss, "N0")} |");
                 text.AppendLine();

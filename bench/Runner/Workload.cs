@@ -29,7 +29,7 @@ internal sealed class Workload
         new("list-top50", "list $top=50", HttpStatusCode.OK),
         new("filter-count", "$filter=tenantDisplayName eq … &$count=true", HttpStatusCode.OK),
         new("deep-first", "deep owner: first page", HttpStatusCode.OK),
-        new("deep-page", "deep owner: Nth page via nextLinks", HttpStatusCode.OK),
+        new("deep-page", "deep owner: page {0:N0} via nextLinks", HttpStatusCode.OK),
         new("count", "deep owner: $count", HttpStatusCode.OK),
         new("batch20", "JSON $batch of 20 GETs", HttpStatusCode.OK),
     }.ToDictionary(o => o.Key);
