@@ -35,6 +35,10 @@ internal sealed class Bench(Options options, string repositoryRoot, BenchResults
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var targets = ResolveTargets();
+        if (targets.Count == 0)
+        {
+            throw new BenchException("No target to run: the baseline is not built and --targets names only the baseline.");
+        }
         foreach (var file in new[] { ServiceDll, ProbeDll })
         {
             if (!File.Exists(file))
@@ -132,8 +136,8 @@ internal sealed class Bench(Options options, string repositoryRoot, BenchResults
 
         // The service creates the schema: it migrates at start-up; ready means migrated.
         var step = Stopwatch.StartNew();
-        await using (var migrator = await TargetProcess.StartAsync(
-            new TargetSpec("service", ServiceDll, RunsService: true), store, tokens, ProbeDll, work, options.ServerLogs, $"{store.Key}-migrate", cancellationToken))
+        await using (var migrator = await StartTargetAsync(
+            new TargetSpec("service", ServiceDll, RunsService: true), store, tokens, work, $"{store.Key}-migrate", cancellationToken))
         {
             await migrator.StopAsync();
         }
@@ -157,7 +161,7 @@ internal sealed class Bench(Options options, string repositoryRoot, BenchResults
         {
             foreach (var spec in targets)
             {
-                var target = await TargetProcess.StartAsync(spec, store, tokens, ProbeDll, work, options.ServerLogs, $"{store.Key}-{spec.Name}", cancellationToken);
+                var target = await StartTargetAsync(spec, store, tokens, work, $"{store.Key}-{spec.Name}", cancellationToken);
                 running.Add(target);
                 var targetRecord = new TargetRecord
                 {
@@ -222,6 +226,24 @@ internal sealed class Bench(Options options, string repositoryRoot, BenchResults
                 await target.StopAsync();
                 await target.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>
+    /// Starts a target with its output discarded (or kept, with --server-logs). When it does not start, it is started
+    /// once more with its output kept, only to say why: the message then has its last lines.
+    /// </summary>
+    private async Task<TargetProcess> StartTargetAsync(TargetSpec spec, Store store, Tokens tokens, WorkFolder work, string tag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await TargetProcess.StartAsync(spec, store, tokens, ProbeDll, work, options.ServerLogs, tag, cancellationToken);
+        }
+        catch (BenchException first) when (!options.ServerLogs && !cancellationToken.IsCancellationRequested)
+        {
+            Console.WriteLine($"!! {first.Message} Starting it once more, its output kept, to see why.");
+            await using var again = await TargetProcess.StartAsync(spec, store, tokens, ProbeDll, work, keepLogs: true, $"{tag}-diagnosis", cancellationToken);
+            throw new BenchException($"{first.Message} (A second start succeeded: the first failure may have been a fluke.)", first);
         }
     }
 

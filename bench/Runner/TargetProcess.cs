@@ -80,10 +80,12 @@ internal sealed class TargetProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        // The target must not inherit the runner's idea of an environment or of any setting (Section__Key variables).
+        // The target must not inherit the runner's idea of an environment, of any setting (Section__Key variables) or
+        // of the runtime's knobs (GC, JIT, startup hooks); where the runtime is installed (DOTNET_ROOT) it may keep.
         foreach (var name in start.Environment.Keys.ToArray())
         {
-            if (name.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase) || name.StartsWith("DOTNET_", StringComparison.OrdinalIgnoreCase)
+            if (name.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)
+                || (name.StartsWith("DOTNET_", StringComparison.OrdinalIgnoreCase) && !name.StartsWith("DOTNET_ROOT", StringComparison.OrdinalIgnoreCase))
                 || name.Contains("__", StringComparison.Ordinal))
             {
                 start.Environment.Remove(name);
@@ -303,7 +305,7 @@ internal sealed class TargetProcess : IAsyncDisposable
     {
         if (logFile is null || !File.Exists(logFile))
         {
-            return "Run with --server-logs to see its output.";
+            return "Its output was discarded.";
         }
 
         var lines = File.ReadAllLines(logFile);
