@@ -359,7 +359,7 @@ internal sealed class Bench(Options options, string repositoryRoot, BenchResults
     private async Task<TimeSpan> AfterRunAsync(Store store, TargetProcess target, string operation, DataSet data, CancellationToken cancellationToken)
     {
         // Quick mode's figures are only a smoke test: it waits briefly, not for the JIT to finish.
-        var limit = options.Quick ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(120);
+        var limit = options.Quick ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(30);
         var clock = Stopwatch.StartNew();
         var databaseIdle = await store.WaitUntilIdleAsync(limit, cancellationToken);
         await target.WaitUntilIdleAsync(limit, cancellationToken);
