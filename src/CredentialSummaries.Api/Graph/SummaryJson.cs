@@ -27,6 +27,8 @@ public static class SummaryJson
     private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
     private static readonly JsonEncodedText Context = JsonEncodedText.Encode("@odata.context");
+    private static readonly JsonEncodedText Count = JsonEncodedText.Encode("@odata.count");
+    private static readonly JsonEncodedText Value = JsonEncodedText.Encode("value");
     private static readonly JsonEncodedText Type = JsonEncodedText.Encode("@odata.type");
     private static readonly JsonEncodedText TypeValue = JsonEncodedText.Encode("#" + GraphEdmModel.SummaryFullTypeName);
     private static readonly JsonEncodedText ETag = JsonEncodedText.Encode("@odata.etag");
@@ -53,9 +55,33 @@ public static class SummaryJson
     public static bool CanWrite(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        return !request.QueryString.HasValue && AsksForTheDefaultAnswer(request, allowPageSize: false);
+    }
+
+    /// <summary>
+    /// Whether a page of the collection can be written directly: the query options only choose rows (<c>$filter</c>,
+    /// <c>$search</c>, <c>$orderby</c>, <c>$top</c>, <c>$skip</c>, <c>$skiptoken</c>, <c>$count</c>, each with its
+    /// <c>$</c>), none shapes them, and the rest of the request is as <see cref="CanWrite"/> asks
+    /// (<c>Prefer: odata.maxpagesize</c> allowed).
+    /// </summary>
+    public static bool CanWritePage(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        foreach (var key in request.Query.Keys)
+        {
+            if (key is not ("$filter" or "$search" or "$orderby" or "$top" or "$skip" or "$skiptoken" or "$count"))
+            {
+                return false;
+            }
+        }
+
+        return AsksForTheDefaultAnswer(request, allowPageSize: true);
+    }
+
+    private static bool AsksForTheDefaultAnswer(HttpRequest request, bool allowPageSize)
+    {
         var headers = request.Headers;
-        if (request.QueryString.HasValue
-            || headers.ContainsKey(HeaderNames.AcceptCharset)
+        if (headers.ContainsKey(HeaderNames.AcceptCharset)
             || headers.ContainsKey("OData-Version")
             || headers.ContainsKey("OData-MaxVersion"))
         {
@@ -66,7 +92,8 @@ public static class SummaryJson
         {
             foreach (var part in (prefer ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
-                if (part is not (Preferences.ReturnMinimal or Preferences.ReturnRepresentation))
+                if (part is not (Preferences.ReturnMinimal or Preferences.ReturnRepresentation)
+                    && !(allowPageSize && (part.StartsWith("odata.maxpagesize=", StringComparison.Ordinal) || part.StartsWith("maxpagesize=", StringComparison.Ordinal))))
                 {
                     return false;
                 }
@@ -100,6 +127,44 @@ public static class SummaryJson
             writer.WriteStartObject();
             writer.WriteString(Context, request.CreateODataLink() + "/$metadata#" + GraphEdmModel.EntitySetName + "/$entity");
             WriteProperties(writer, summary);
+            writer.WriteEndObject();
+        }
+
+        response.ContentType = ContentType;
+        response.Headers["OData-Version"] = "4.0";
+        response.ContentLength = buffer.WrittenCount;
+        await response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+    }
+
+    /// <summary>
+    /// Writes the last page of the collection as the response body: <c>@odata.context</c>, <c>@odata.count</c> when
+    /// <c>$count=true</c> counted it, and <c>value</c>. (A page with a next link is written by OData's serializer,
+    /// which makes its keyset <c>$skiptoken</c> from the last row.)
+    /// </summary>
+    public static async Task WritePageAsync(HttpContext context, IEnumerable<CredentialUserRegistrationsSummary> rows, long? count)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(rows);
+        var response = context.Response;
+        var buffer = new ArrayBufferWriter<byte>(16 * 1024);
+        await using (var writer = new Utf8JsonWriter(buffer, Options))
+        {
+            writer.WriteStartObject();
+            writer.WriteString(Context, context.Request.CreateODataLink() + "/$metadata#" + GraphEdmModel.EntitySetName);
+            if (count is { } total)
+            {
+                writer.WriteNumber(Count, total);
+            }
+
+            writer.WriteStartArray(Value);
+            foreach (var row in rows)
+            {
+                writer.WriteStartObject();
+                WriteProperties(writer, row);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
             writer.WriteEndObject();
         }
 
@@ -154,5 +219,17 @@ public sealed class SummaryJsonResult(CredentialUserRegistrationsSummary summary
         ArgumentNullException.ThrowIfNull(context);
         context.HttpContext.Response.StatusCode = StatusCodes.Status200OK;
         return SummaryJson.WriteEntityAsync(context.HttpContext, summary);
+    }
+}
+
+/// <summary>A 200 with a last page of summaries (no next link) written by <see cref="SummaryJson"/>, with the count OData worked out.</summary>
+public sealed class SummaryPageResult(IEnumerable<CredentialUserRegistrationsSummary> rows) : IActionResult
+{
+    public Task ExecuteResultAsync(ActionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var feature = context.HttpContext.Request.ODataFeature();
+        context.HttpContext.Response.StatusCode = StatusCodes.Status200OK;
+        return SummaryJson.WritePageAsync(context.HttpContext, rows, feature.TotalCount);
     }
 }

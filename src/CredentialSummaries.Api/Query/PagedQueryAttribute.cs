@@ -1,8 +1,10 @@
 using CredentialSummaries.Api.Graph;
+using CredentialSummaries.Api.Model;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.OData.Extensions;
 using Microsoft.AspNetCore.OData.Query;
+using Microsoft.AspNetCore.OData.Query.Container;
 using Microsoft.OData;
 
 namespace CredentialSummaries.Api.Query;
@@ -95,7 +97,13 @@ public sealed class PagedQueryAttribute : EnableQueryAttribute
         if (actionExecutedContext.Result is ObjectResult { StatusCode: null or < 300 } answer)
         {
             var shaping = PresentOptions(request).Where(o => ShapingOptions.Contains(o)).ToArray();
-            actionExecutedContext.Result = new BufferedQueryResult(answer, shaping);
+            // A last page of whole entities in the default shape is written directly. Projections, aggregates, special
+            // formats, and pages with a next link (its keyset $skiptoken comes from OData's serializer) go through OData.
+            IActionResult page = answer.Value is ITruncatedCollection { IsTruncated: false } and IEnumerable<CredentialUserRegistrationsSummary> rows
+                && request.ODataFeature().NextLink is null && SummaryJson.CanWritePage(request)
+                ? new SummaryPageResult(rows)
+                : answer;
+            actionExecutedContext.Result = new BufferedQueryResult(page, shaping);
         }
 
         // OData 4.01 also has the preference without its prefix; the unprefixed one wins, as in OData's own reading.

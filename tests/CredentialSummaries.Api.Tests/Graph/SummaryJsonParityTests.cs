@@ -53,6 +53,49 @@ public sealed class SummaryJsonParityTests(SummariesApiFactory factory) : IClass
     }
 
     [Theory]
+    [InlineData("")]
+    [InlineData("?$count=true")]
+    [InlineData("?$filter=totalUserCount ge 0&$orderby=tenantDisplayName desc&$count=true")]
+    [InlineData("?$top=3")]
+    [InlineData("?$search=\"Contoso\"&$orderby=lastRefreshedDateTime")]
+    public async Task A_plain_last_page_writes_exactly_the_bytes_the_OData_serializer_writes(string query)
+    {
+        var tenant = new TestTenant(factory);
+        foreach (var (name, refreshed) in new[] { ("Contoso A", "2026-11-24T07:00:00Z"), ("Contoso \"B\" École", "2026-11-24T07:00:00.5Z"), ("Fabrikam", "2026-11-25T01:02:03.123456Z"), ("Contoso D", "2026-11-26T00:00:00.01Z") })
+        {
+            var body = GraphApi.SeedBody();
+            body["tenantDisplayName"] = name;
+            body["lastRefreshedDateTime"] = refreshed;
+            await tenant.Writer.CreateAsync(body);
+        }
+
+        var url = GraphApi.Summaries + query;
+        using var direct = await tenant.Reader.GetAsync(url);
+        using var odata = await tenant.Reader.SendAsync(GraphApi.Request(HttpMethod.Get, url, null, ("Accept", ODataAccept)));
+        var directBytes = await direct.Content.ReadAsByteArrayAsync();
+        var odataBytes = await odata.Content.ReadAsByteArrayAsync();
+
+        direct.StatusCode.Should().Be(HttpStatusCode.OK);
+        odata.StatusCode.Should().Be(HttpStatusCode.OK);
+        System.Text.Encoding.UTF8.GetString(directBytes).Should().Be(System.Text.Encoding.UTF8.GetString(odataBytes));
+        directBytes.Should().Equal(odataBytes);
+        direct.Content.Headers.ContentType!.ToString().Should().Be(odata.Content.Headers.ContentType!.ToString());
+        direct.Headers.GetValues("OData-Version").Should().Equal(odata.Headers.GetValues("OData-Version"));
+
+        // A page with a next link is OData's to write; its link leads on.
+        using var paged = await tenant.Reader.SendAsync(GraphApi.Request(HttpMethod.Get, url, null, ("Prefer", "odata.maxpagesize=2")));
+        var first = await paged.ReadJsonAsync();
+        paged.StatusCode.Should().Be(HttpStatusCode.OK, first.ToString());
+        paged.Headers.GetValues("Preference-Applied").Should().Equal("odata.maxpagesize=2");
+        first.GetProperty("value").GetArrayLength().Should().Be(2);
+        var next = first.GetProperty("@odata.nextLink").GetString()!;
+        using var second = await tenant.Reader.SendAsync(GraphApi.Request(HttpMethod.Get, next, null, ("Prefer", "odata.maxpagesize=2")));
+        var page = await second.ReadJsonAsync();
+        second.StatusCode.Should().Be(HttpStatusCode.OK, page.ToString());
+        page.GetProperty("value").GetArrayLength().Should().BeGreaterThan(0);
+    }
+
+    [Theory]
     [InlineData("$select=id,tenantId")]
     [InlineData("$format=application/json;odata.metadata=full")]
     public async Task A_get_with_query_options_still_goes_through_the_OData_serializer(string query)
@@ -103,6 +146,28 @@ public sealed class SummaryJsonParityTests(SummariesApiFactory factory) : IClass
         }
 
         CredentialSummaries.Api.Graph.SummaryJson.CanWrite(context.Request).Should().Be(direct);
+    }
+
+    [Theory]
+    [InlineData("", null, true)]
+    [InlineData("?$top=5&$count=true&$filter=totalUserCount gt 1&$orderby=id&$skip=1&$search=x&$skiptoken=t", "odata.maxpagesize=10", true)]
+    [InlineData("?$select=id", null, false)]
+    [InlineData("?$apply=aggregate($count as n)", null, false)]
+    [InlineData("?$compute=1 as one", null, false)]
+    [InlineData("?$format=json", null, false)]
+    [InlineData("?top=5", null, false)]
+    [InlineData("?custom=1", null, false)]
+    [InlineData("", "odata.include-annotations=*", false)]
+    public void Only_a_page_of_whole_entities_in_the_default_shape_is_written_directly(string query, string? prefer, bool direct)
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.QueryString = new Microsoft.AspNetCore.Http.QueryString(query.Length == 0 ? null : query);
+        if (prefer is not null)
+        {
+            context.Request.Headers["Prefer"] = prefer;
+        }
+
+        CredentialSummaries.Api.Graph.SummaryJson.CanWritePage(context.Request).Should().Be(direct);
     }
 
     [Theory]
