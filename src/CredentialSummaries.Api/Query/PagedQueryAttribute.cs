@@ -94,28 +94,41 @@ public sealed class PagedQueryAttribute : EnableQueryAttribute
         ArgumentNullException.ThrowIfNull(actionExecutedContext);
         base.OnActionExecuted(actionExecutedContext);
         var request = actionExecutedContext.HttpContext.Request;
-        if (actionExecutedContext.Result is ObjectResult { StatusCode: null or < 300 } answer)
-        {
-            var shaping = PresentOptions(request).Where(o => ShapingOptions.Contains(o)).ToArray();
-            // A last page of whole entities in the default shape is written directly. Projections, aggregates, special
-            // formats, and pages with a next link (its keyset $skiptoken comes from OData's serializer) go through OData.
-            IActionResult page = answer.Value is ITruncatedCollection { IsTruncated: false } and IEnumerable<CredentialUserRegistrationsSummary> rows
-                && request.ODataFeature().NextLink is null && SummaryJson.CanWritePage(request)
-                ? new SummaryPageResult(rows)
-                : answer;
-            actionExecutedContext.Result = new BufferedQueryResult(page, shaping);
-        }
 
         // OData 4.01 also has the preference without its prefix; the unprefixed one wins, as in OData's own reading.
         var name = Preferences.TryGetInt(request, UnprefixedMaxPageSize, out var preferred) ? UnprefixedMaxPageSize
             : Preferences.TryGetInt(request, MaxPageSize, out preferred) ? MaxPageSize
             : null;
+        var pageSize = name is not null && preferred > 0 ? Math.Min(preferred, PageSize) : PageSize;
+
+        if (actionExecutedContext.Result is ObjectResult { StatusCode: null or < 300 } answer)
+        {
+            var shaping = PresentOptions(request).Where(o => ShapingOptions.Contains(o)).ToArray();
+            // A last page of whole entities in the default shape is written directly. Projections, aggregates, special
+            // formats, and pages with a next link (its keyset $skiptoken comes from OData's serializer) go through OData.
+            IActionResult page = answer.Value is IEnumerable<CredentialUserRegistrationsSummary> rows
+                && IsLastPage(answer.Value, request, pageSize) && SummaryJson.CanWritePage(request)
+                ? new SummaryPageResult(rows)
+                : answer;
+            actionExecutedContext.Result = new BufferedQueryResult(page, shaping);
+        }
+
         if (name is not null && preferred > 0)
         {
-            actionExecutedContext.HttpContext.Response.Headers.Append(
-                Preferences.PreferenceAppliedHeader, $"{name}={Math.Min(preferred, PageSize)}");
+            actionExecutedContext.HttpContext.Response.Headers.Append(Preferences.PreferenceAppliedHeader, $"{name}={pageSize}");
         }
     }
+
+    /// <summary>
+    /// Whether OData's paging left no next page: it cut the rows at the page size and found no more (a truncated
+    /// collection that is not truncated), or a <c>$top</c> within the page size asked for no more than a page.
+    /// </summary>
+    private static bool IsLastPage(object? value, HttpRequest request, int pageSize) =>
+        request.ODataFeature().NextLink is null
+        && (value is ITruncatedCollection { IsTruncated: false }
+            || (value is not ITruncatedCollection
+                && int.TryParse(request.Query["$top"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var top)
+                && top <= pageSize));
 
     /// <summary>The system query options of the request, as '$name' in lower case, whatever way they were sent.</summary>
     private static IEnumerable<string> PresentOptions(HttpRequest request) =>
