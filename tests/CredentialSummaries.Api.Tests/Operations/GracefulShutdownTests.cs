@@ -124,6 +124,14 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IDisposabl
             exitCode = await api.StopAsync(TimeSpan.FromSeconds(60));
             var exitedAt = clock.Elapsed;
             await Task.WhenAll(load).WaitAsync(TimeSpan.FromSeconds(30));
+            // The process has exited, so the prober's next probe finds the port closed; when nothing was in flight the
+            // exit can follow the close within one probe interval, so let that probe happen before stopping it.
+            var lastProbe = Stopwatch.StartNew();
+            while (!probes.Any(p => p.At > sigtermAt && p.Answer == nameof(HttpRequestError.ConnectionError)) && lastProbe.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(20);
+            }
+
             await stop.CancelAsync();
             await prober;
 
