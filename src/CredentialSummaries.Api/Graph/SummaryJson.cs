@@ -120,7 +120,6 @@ public static class SummaryJson
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(summary);
         var request = context.Request;
-        var response = context.Response;
         var buffer = new ArrayBufferWriter<byte>(1024);
         await using (var writer = new Utf8JsonWriter(buffer, Options))
         {
@@ -130,10 +129,7 @@ public static class SummaryJson
             writer.WriteEndObject();
         }
 
-        response.ContentType = ContentType;
-        response.Headers["OData-Version"] = "4.0";
-        response.ContentLength = buffer.WrittenCount;
-        await response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+        await SendAsync(context, buffer);
     }
 
     /// <summary>
@@ -145,7 +141,6 @@ public static class SummaryJson
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(rows);
-        var response = context.Response;
         var buffer = new ArrayBufferWriter<byte>(16 * 1024);
         await using (var writer = new Utf8JsonWriter(buffer, Options))
         {
@@ -168,10 +163,17 @@ public static class SummaryJson
             writer.WriteEndObject();
         }
 
+        await SendAsync(context, buffer);
+    }
+
+    /// <summary>The body with the OData formatter's content type and version, and its length (it is whole before it is sent).</summary>
+    private static async Task SendAsync(HttpContext context, ArrayBufferWriter<byte> body)
+    {
+        var response = context.Response;
         response.ContentType = ContentType;
         response.Headers["OData-Version"] = "4.0";
-        response.ContentLength = buffer.WrittenCount;
-        await response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+        response.ContentLength = body.WrittenCount;
+        await response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted);
     }
 
     private static void WriteProperties(Utf8JsonWriter writer, CredentialUserRegistrationsSummary s)
