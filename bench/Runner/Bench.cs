@@ -237,12 +237,12 @@ internal sealed class Bench(Options options, string repositoryRoot, BenchResults
     {
         try
         {
-            return await TargetProcess.StartAsync(spec, store, tokens, ProbeDll, work, options.ServerLogs, tag, cancellationToken);
+            return await TargetProcess.StartAsync(spec, store, tokens, ProbeDll, work, options.ServerLogs, options.TargetEnvironment, tag, cancellationToken);
         }
         catch (BenchException first) when (!options.ServerLogs && !cancellationToken.IsCancellationRequested)
         {
             Console.WriteLine($"!! {first.Message} Starting it once more, its output kept, to see why.");
-            await using var again = await TargetProcess.StartAsync(spec, store, tokens, ProbeDll, work, keepLogs: true, $"{tag}-diagnosis", cancellationToken);
+            await using var again = await TargetProcess.StartAsync(spec, store, tokens, ProbeDll, work, keepLogs: true, options.TargetEnvironment, $"{tag}-diagnosis", cancellationToken);
             throw new BenchException($"{first.Message} (A second start succeeded: the first failure may have been a fluke.)", first);
         }
     }

@@ -25,6 +25,8 @@ internal sealed record Options
           --baseline-is-service   runs the service in the baseline's slot too (tests the runner without a baseline)
           --server-logs           keeps the targets' console output in the work folder (default: discarded)
           --keep-work             keeps the work folder (database, scripts, logs) after the run
+          --target-env NAME=VALUE an environment variable for both targets, repeatable (e.g. DOTNET_PerfMapEnabled=1
+                                  to profile them with perf; the figures are then not comparable)
         """;
 
     public static readonly IReadOnlyList<string> AllOperations =
@@ -65,6 +67,9 @@ internal sealed record Options
     public bool ServerLogs { get; init; }
 
     public bool KeepWork { get; init; }
+
+    /// <summary>Extra environment variables for both targets (--target-env NAME=VALUE), e.g. DOTNET_PerfMapEnabled=1 to profile with perf.</summary>
+    public IReadOnlyDictionary<string, string> TargetEnvironment { get; init; } = new Dictionary<string, string>();
 
     public bool Help { get; init; }
 
@@ -117,6 +122,7 @@ internal sealed record Options
                 "--baseline-is-service" => options with { BaselineIsService = true },
                 "--server-logs" => options with { ServerLogs = true },
                 "--keep-work" => options with { KeepWork = true },
+                "--target-env" => options with { TargetEnvironment = WithVariable(options.TargetEnvironment, name, Value()) },
                 "--help" or "-h" => options with { Help = true },
                 _ => throw new ArgumentException($"Unknown option '{name}'."),
             };
@@ -140,5 +146,16 @@ internal sealed record Options
 
         // Targets in a fixed order (the service first), whatever order they were given in.
         return options with { Targets = options.Targets.OrderBy(t => t == "service" ? 0 : 1).ToArray() };
+    }
+
+    private static Dictionary<string, string> WithVariable(IReadOnlyDictionary<string, string> variables, string option, string assignment)
+    {
+        var equals = assignment.IndexOf('=', StringComparison.Ordinal);
+        if (equals <= 0)
+        {
+            throw new ArgumentException($"{option} needs NAME=VALUE; got '{assignment}'.");
+        }
+
+        return new Dictionary<string, string>(variables) { [assignment[..equals]] = assignment[(equals + 1)..] };
     }
 }

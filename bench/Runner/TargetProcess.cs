@@ -52,7 +52,8 @@ internal sealed class TargetProcess : IAsyncDisposable
     public TimeSpan StartupTime { get; private set; }
 
     public static async Task<TargetProcess> StartAsync(
-        TargetSpec spec, Store store, Tokens tokens, string probeDll, WorkFolder work, bool keepLogs, string tag, CancellationToken cancellationToken)
+        TargetSpec spec, Store store, Tokens tokens, string probeDll, WorkFolder work, bool keepLogs,
+        IReadOnlyDictionary<string, string> extraEnvironment, string tag, CancellationToken cancellationToken)
     {
         if (!File.Exists(spec.Dll))
         {
@@ -119,6 +120,11 @@ internal sealed class TargetProcess : IAsyncDisposable
         else
         {
             environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        }
+
+        foreach (var (name, value) in extraEnvironment)
+        {
+            environment[name] = value;
         }
 
         foreach (var (name, value) in environment)

@@ -1,4 +1,5 @@
 using CredentialSummaries.Api.Edm;
+using CredentialSummaries.Api.Model;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OData.Extensions;
 
@@ -40,6 +41,13 @@ public sealed class EntityResult(object entity, string id, string concurrencySta
         if (Preferences.Has(request, Preferences.ReturnRepresentation))
         {
             response.Headers[Preferences.PreferenceAppliedHeader] = Preferences.ReturnRepresentation;
+        }
+
+        if (entity is CredentialUserRegistrationsSummary summary && SummaryJson.CanWrite(request))
+        {
+            response.StatusCode = statusCode;
+            await SummaryJson.WriteEntityAsync(context.HttpContext, summary);
+            return;
         }
 
         await new ObjectResult(entity) { StatusCode = statusCode }.ExecuteResultAsync(context);

@@ -2,6 +2,7 @@ using CredentialSummaries.Api.Batching;
 using CredentialSummaries.Api.Query;
 using CredentialSummaries.Api.Controllers;
 using CredentialSummaries.Api.Edm;
+using CredentialSummaries.Api.Validation;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OData;
 using Microsoft.AspNetCore.OData.Batch;
@@ -23,6 +24,9 @@ public static class GraphCompatibilityExtensions
         builder.Services.Configure<GraphCompatibilityOptions>(builder.Configuration.GetSection(GraphCompatibilityOptions.Section));
         builder.Services.AddExceptionHandler<GraphExceptionHandler>();
         builder.Services.AddSingleton<SkipTokenProtector>();
+
+        // First, ahead of the formatters AddOData inserts: a plain write body already read by GraphWriteRequestFilter.
+        builder.Services.PostConfigure<MvcOptions>(options => options.InputFormatters.Insert(0, new ReadSummaryBodyInputFormatter()));
 
         var model = GraphEdmModel.Build();
         builder.Services.AddSingleton(model);

@@ -16,7 +16,8 @@ namespace CredentialSummaries.Api.Graph;
 /// PATCH for what it sent, rather than for what is stored, is made here. A body that is not JSON is a 415 (ODataLib
 /// would give an unreadable 400); an <c>Accept</c> the service cannot answer is a 406 (MVC would find out only when
 /// writing the answer, after the write); and the body is read strictly (<see cref="SummaryBody"/>), every problem
-/// reported at once. The body stays buffered for ODataLib, which binds it next.
+/// reported at once. A plain body's values are bound from that one reading (<see cref="ReadSummaryBody"/>); any
+/// other stays buffered for ODataLib, which binds it next.
 /// </summary>
 public sealed class GraphWriteRequestFilter : IAsyncResourceFilter
 {
@@ -51,11 +52,14 @@ public sealed class GraphWriteRequestFilter : IAsyncResourceFilter
             using var buffer = new MemoryStream();
             await request.Body.CopyToAsync(buffer, context.HttpContext.RequestAborted);
             request.Body.Position = 0;
-            if (SummaryBody.Check(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), type, isCreate) is { Count: > 0 } problems)
+            if (SummaryBody.Check(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), type, isCreate, out var plain) is { Count: > 0 } problems)
             {
                 context.Result = new GraphErrorResult(problems.ToGraphError());
                 return;
             }
+
+            // Set on every write, so that only this request's own body is ever bound from it.
+            context.HttpContext.Features.Set(plain is null ? null : new ReadSummaryBody(plain));
         }
 
         await next();

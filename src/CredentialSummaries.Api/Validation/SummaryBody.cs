@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Text.Unicode;
 using CredentialSummaries.Api.Model;
 using Microsoft.AspNetCore.OData.Deltas;
@@ -13,7 +14,7 @@ namespace CredentialSummaries.Api.Validation;
 /// a Boolean is <c>true</c> or <c>false</c>, never a string such as <c>"10"</c> or <c>"true"</c>), names unique, text
 /// free of control characters. Every problem is reported at once, so that a client fixes its body in one round trip.
 /// </summary>
-public static class SummaryBody
+public static partial class SummaryBody
 {
     /// <summary>Checks a body against the entity type.</summary>
     /// <param name="utf8Json">The body as sent.</param>
@@ -23,10 +24,18 @@ public static class SummaryBody
     /// judged too on the well-typed part of a body whose types are wrong, so that a POST gets every problem at once.
     /// A PATCH's rules need the stored row and are judged once the types are right.
     /// </param>
+    /// <param name="plain">
+    /// When the body has no problem and is plain — the type's own properties, at most an <c>@odata.type</c> of
+    /// exactly <c>#</c> and the type's name, no other annotation, dates in ISO 8601's extended form with seconds —
+    /// its values as the <see cref="Delta{T}"/> ODataLib would bind from it, so that the body is read once;
+    /// otherwise null, and ODataLib reads it as before.
+    /// </param>
     /// <returns>Every problem found, in the order of the body; empty when ODataLib may read it.</returns>
-    public static IReadOnlyList<RuleViolation> Check(ReadOnlyMemory<byte> utf8Json, IEdmStructuredType type, bool isCreate)
+    public static IReadOnlyList<RuleViolation> Check(
+        ReadOnlyMemory<byte> utf8Json, IEdmStructuredType type, bool isCreate, out Delta<CredentialUserRegistrationsSummary>? plain)
     {
         ArgumentNullException.ThrowIfNull(type);
+        plain = null;
         // System.Text.Json checks the UTF-8 of values only when they are read, and of names hardly at all.
         if (!Utf8.IsValid(utf8Json.Span))
         {
@@ -57,8 +66,10 @@ public static class SummaryBody
             var wellTyped = new List<KeyValuePair<string, object?>>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
             var typeName = type.FullTypeName();
+            var isPlain = true;
             foreach (var member in root.EnumerateObject())
             {
+                isPlain &= IsPlain(member, type, typeName);
                 if (!seen.Add(member.Name))
                 {
                     problems.Add(new(RuleCodes.InvalidRequestBody, member.Name, $"Property '{member.Name}' appears more than once."));
@@ -81,18 +92,45 @@ public static class SummaryBody
             if (problems.Count > 0 && isCreate)
             {
                 var judged = problems.Select(p => p.Target).ToHashSet(StringComparer.Ordinal);
-                var partial = new Delta<CredentialUserRegistrationsSummary>();
-                foreach (var (name, value) in wellTyped)
-                {
-                    partial.TrySetPropertyValue(char.ToUpperInvariant(name[0]) + name[1..], value);
-                }
-
-                problems.AddRange(SummaryRules.ApplyCreate(partial, DateTime.UnixEpoch, out _).Where(v => !judged.Contains(v.Target)));
+                problems.AddRange(SummaryRules.ApplyCreate(ToDelta(wellTyped), DateTime.UnixEpoch, out _).Where(v => !judged.Contains(v.Target)));
+            }
+            else if (problems.Count == 0 && isPlain)
+            {
+                plain = ToDelta(wellTyped);
             }
 
             return problems;
         }
     }
+
+    // The values under the CLR names Delta<T> knows them by (the EDM's are their camelCase).
+    private static Delta<CredentialUserRegistrationsSummary> ToDelta(List<KeyValuePair<string, object?>> values)
+    {
+        var delta = new Delta<CredentialUserRegistrationsSummary>();
+        foreach (var (name, value) in values)
+        {
+            delta.TrySetPropertyValue(char.ToUpperInvariant(name[0]) + name[1..], value);
+        }
+
+        return delta;
+    }
+
+    /// <summary>
+    /// Whether ODataLib would read this member exactly as <see cref="CheckProperty"/> does: anything unusual (an
+    /// annotation, <c>@odata.type</c> without its <c>#</c>, a date in a form other than ISO 8601's extended one)
+    /// is left to ODataLib, which keeps its own judgement of it.
+    /// </summary>
+    private static bool IsPlain(JsonProperty member, IEdmStructuredType type, string typeName) => member.Name switch
+    {
+        "@odata.type" => member.Value.ValueKind == JsonValueKind.String && member.Value.ValueEquals("#" + typeName),
+        _ when member.Name.Contains('@', StringComparison.Ordinal) => false,
+        _ when member.Value.ValueKind == JsonValueKind.String
+            && type.FindProperty(member.Name)?.Type.PrimitiveKind() == EdmPrimitiveTypeKind.DateTimeOffset => TextOf(member.Value) is string text && IsoDateTime().IsMatch(text),
+        _ => true,
+    };
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?(Z|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
+    private static partial Regex IsoDateTime();
 
     private static RuleViolation? CheckTypeAnnotation(JsonElement value, string typeName)
     {
