@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.Extensions.Configuration.UserSecrets;
+using Microsoft.Extensions.Primitives;
 using Microsoft.IdentityModel.Tokens;
 
 namespace CredentialSummaries.Api.Identity;
@@ -19,30 +20,57 @@ public sealed class UserJwtsSigningKeys(IConfigurationSection bearerSection, str
     private readonly Lock gate = new();
     private (DateTime WrittenUtc, long Length) secretsStamp;
     private IReadOnlyList<KeySetting> secretsKeys = [];
-    private string fingerprint = "";
+    private IChangeToken? sectionToken;
+    private IReadOnlyList<KeySetting> sectionKeys = [];
+    private (IReadOnlyList<KeySetting> Section, IReadOnlyList<KeySetting> Secrets) keysFrom = ([], []);
     private SecurityKey[] keys = [];
 
     /// <summary>The user-secrets file of the assembly's <c>UserSecretsId</c> (under the current HOME), if it has one.</summary>
     public static string? UserSecretsFileOf(Assembly assembly) =>
         assembly.GetCustomAttribute<UserSecretsIdAttribute>() is { } id ? PathHelper.GetSecretsPathFromSecretsId(id.UserSecretsId) : null;
 
-    /// <summary>For <see cref="TokenValidationParameters.IssuerSigningKeyResolver"/>: every key currently configured for the issuer.</summary>
+    /// <summary>
+    /// For <see cref="TokenValidationParameters.IssuerSigningKeyResolver"/>: every key currently configured for the
+    /// issuer. Per token this costs a look at the secrets file's time stamp; the configuration is read again only when
+    /// it reloads, and the keys are made again only when either source changed.
+    /// </summary>
     public IEnumerable<SecurityKey> Current()
     {
-        var settings = FromSection(bearerSection.GetSection(SigningKeysSection)).Concat(FromSecretsFile())
-            .Where(key => key.Issuer == issuer && !string.IsNullOrEmpty(key.Value))
-            .DistinctBy(key => key.Value)
-            .ToArray();
-        var current = string.Join('|', settings.Select(key => $"{key.Id}={key.Value}"));
+        var fromSection = FromConfiguration();
+        var fromSecrets = FromSecretsFile();
         lock (gate)
         {
-            if (current != fingerprint)
+            if (!ReferenceEquals(fromSection, keysFrom.Section) || !ReferenceEquals(fromSecrets, keysFrom.Secrets))
             {
-                keys = [.. settings.Select(ToKey).OfType<SecurityKey>()];
-                fingerprint = current;
+                keys = [.. fromSection.Concat(fromSecrets)
+                    .Where(key => key.Issuer == issuer && !string.IsNullOrEmpty(key.Value))
+                    .DistinctBy(key => key.Value)
+                    .Select(ToKey).OfType<SecurityKey>()];
+                keysFrom = (fromSection, fromSecrets);
             }
 
             return keys;
+        }
+    }
+
+    private IReadOnlyList<KeySetting> FromConfiguration()
+    {
+        lock (gate)
+        {
+            if (sectionToken is { HasChanged: false })
+            {
+                return sectionKeys;
+            }
+        }
+
+        // The token first: a reload after it was taken makes the next call read again.
+        var token = bearerSection.GetReloadToken();
+        IReadOnlyList<KeySetting> read = [.. FromSection(bearerSection.GetSection(SigningKeysSection))];
+        lock (gate)
+        {
+            sectionToken = token;
+            sectionKeys = read;
+            return read;
         }
     }
 

@@ -18,14 +18,19 @@ public sealed class SummaryStore(SummariesDbContext db)
 
     /// <summary>
     /// One summary by id, untracked, through a compiled query: the hottest read skips EF Core's query-cache lookup
-    /// (hashing the LINQ tree on every call). One compiled query per context type, since each store has its own model.
+    /// (hashing the LINQ tree on every call).
     /// </summary>
     public Task<CredentialUserRegistrationsSummary?> FindAsync(string id, CancellationToken cancellationToken) =>
-        FindById.GetOrAdd(db.GetType(), static _ => EF.CompileAsyncQuery(
-            (SummariesDbContext context, string key, CancellationToken _) => context.Summaries.AsNoTracking().FirstOrDefault(s => s.Id == key)))(db, id, cancellationToken);
+        ById(tracked: false)(db, id, cancellationToken);
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type,
-        Func<SummariesDbContext, string, CancellationToken, Task<CredentialUserRegistrationsSummary?>>> FindById = new();
+    // One compiled query per context type (each store has its own model) and tracking; the owner's query filter is in it.
+    private Func<SummariesDbContext, string, CancellationToken, Task<CredentialUserRegistrationsSummary?>> ById(bool tracked) =>
+        CompiledById.GetOrAdd((db.GetType(), tracked), static key => key.Tracked
+            ? EF.CompileAsyncQuery((SummariesDbContext context, string id, CancellationToken _) => context.Summaries.FirstOrDefault(s => s.Id == id))
+            : EF.CompileAsyncQuery((SummariesDbContext context, string id, CancellationToken _) => context.Summaries.AsNoTracking().FirstOrDefault(s => s.Id == id)));
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Type Context, bool Tracked),
+        Func<SummariesDbContext, string, CancellationToken, Task<CredentialUserRegistrationsSummary?>>> CompiledById = new();
 
     public async Task<AddOutcome> AddAsync(CredentialUserRegistrationsSummary summary, CancellationToken cancellationToken)
     {
@@ -56,7 +61,7 @@ public sealed class SummaryStore(SummariesDbContext db)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var summary = await db.Summaries.FirstOrDefaultAsync(s => s.Id == id, cancellationToken);
+            var summary = await ById(tracked: true)(db, id, cancellationToken);
             if (summary is null)
             {
                 return (UpdateOutcome.NotFound, null);
