@@ -55,35 +55,38 @@ public sealed class SummaryStore(SummariesDbContext db)
     /// between (the UPDATE carries the concurrency stamp that was read). Readers never wait for writers. A write that
     /// lost such a race is retried on the fresh row when <paramref name="retryWhenOvertaken"/> (a PATCH without
     /// If-Match), and reported as <see cref="UpdateOutcome.Overtaken"/> otherwise (its ETag is stale now).
+    /// The row is read untracked and written by one UPDATE of every column (<see cref="SummaryUpdate"/>): EF Core's
+    /// change tracking and SaveChanges pipeline were a third of a PATCH's CPU, for a statement that never varies.
     /// </summary>
     public async Task<(UpdateOutcome Outcome, CredentialUserRegistrationsSummary? Summary)> UpdateAsync(
         string id, Func<CredentialUserRegistrationsSummary, bool> change, bool retryWhenOvertaken, CancellationToken cancellationToken)
     {
+        var owner = db.OwnerTenantId
+            ?? throw new InvalidOperationException("The store has no owner tenant; writes need an authenticated caller.");
+        var update = SummaryUpdate.For(db);
         for (var attempt = 1; ; attempt++)
         {
-            var summary = await ById(tracked: true)(db, id, cancellationToken);
+            var summary = await FindAsync(id, cancellationToken);
             if (summary is null)
             {
                 return (UpdateOutcome.NotFound, null);
             }
 
+            var readStamp = summary.ConcurrencyStamp;
             if (!change(summary))
             {
                 return (UpdateOutcome.Refused, summary);
             }
 
-            try
+            summary.ConcurrencyStamp = CredentialUserRegistrationsSummary.NewConcurrencyStamp();
+            if (await db.Database.ExecuteSqlRawAsync(update.Sql, update.Parameters(summary, owner, readStamp), cancellationToken) == 1)
             {
-                await db.SaveChangesAsync(cancellationToken);
                 return (UpdateOutcome.Updated, summary);
             }
-            catch (DbUpdateConcurrencyException)
+
+            if (!retryWhenOvertaken || attempt == MaxUpdateAttempts)
             {
-                db.ChangeTracker.Clear();
-                if (!retryWhenOvertaken || attempt == MaxUpdateAttempts)
-                {
-                    return (UpdateOutcome.Overtaken, null);
-                }
+                return (UpdateOutcome.Overtaken, null);
             }
         }
     }

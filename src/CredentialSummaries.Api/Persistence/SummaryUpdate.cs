@@ -1,0 +1,61 @@
+using System.Collections.Concurrent;
+using CredentialSummaries.Api.Model;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace CredentialSummaries.Api.Persistence;
+
+/// <summary>
+/// The one UPDATE a PATCH sends, made once per store from its EF Core model (table, column names, quoting, value
+/// converters): every column but the key, where the owner, the id and the stamp that was read match. It goes
+/// through EF Core's raw SQL (logging, interceptors, the current transaction of a change set) without its change
+/// tracker.
+/// </summary>
+internal sealed class SummaryUpdate
+{
+    private static readonly ConcurrentDictionary<Type, SummaryUpdate> ByContextType = new();
+
+    private readonly IProperty[] columns;
+
+    private SummaryUpdate(IEntityType entity, ISqlGenerationHelper sql)
+    {
+        var key = entity.FindPrimaryKey()!.Properties;
+        columns = [.. entity.GetProperties().Where(p => !key.Contains(p))];
+        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+        string Column(IProperty property) => sql.DelimitIdentifier(property.GetColumnName(table)!);
+        var assignments = columns.Select((property, i) => $"{Column(property)} = {{{i}}}");
+        var owner = entity.FindProperty(nameof(CredentialUserRegistrationsSummary.OwnerTenantId))!;
+        var id = entity.FindProperty(nameof(Entity.Id))!;
+        var stamp = entity.FindProperty(nameof(CredentialUserRegistrationsSummary.ConcurrencyStamp))!;
+        Sql = $"UPDATE {sql.DelimitIdentifier(table.Name, table.Schema)} SET {string.Join(", ", assignments)} " +
+            $"WHERE {Column(owner)} = {{{columns.Length}}} AND {Column(id)} = {{{columns.Length + 1}}} AND {Column(stamp)} = {{{columns.Length + 2}}}";
+    }
+
+    /// <summary>The statement, with EF Core's <c>{n}</c> placeholders: the columns in order, then owner, id and the stamp read.</summary>
+    public string Sql { get; }
+
+    public static SummaryUpdate For(SummariesDbContext db) =>
+        ByContextType.GetOrAdd(db.GetType(), static (_, context) => new SummaryUpdate(
+            context.Model.FindEntityType(typeof(CredentialUserRegistrationsSummary))!, context.GetService<ISqlGenerationHelper>()), db);
+
+    /// <summary>
+    /// The values for <see cref="Sql"/>, through each column's value converter as EF Core would store them. A null is
+    /// a null element, which EF Core's raw SQL sends as a NULL parameter (its signature just does not say so).
+    /// </summary>
+    public object[] Parameters(CredentialUserRegistrationsSummary summary, string owner, string readStamp)
+    {
+        var values = new object[columns.Length + 3];
+        for (var i = 0; i < columns.Length; i++)
+        {
+            var value = columns[i].GetGetter().GetClrValue(summary);
+            values[i] = (columns[i].GetValueConverter() is { } converter ? converter.ConvertToProvider(value) : value)!;
+        }
+
+        values[columns.Length] = owner;
+        values[columns.Length + 1] = summary.Id;
+        values[columns.Length + 2] = readStamp;
+        return values;
+    }
+}
