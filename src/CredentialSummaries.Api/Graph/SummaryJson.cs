@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -120,7 +119,7 @@ public static class SummaryJson
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(summary);
         var request = context.Request;
-        var buffer = new ArrayBufferWriter<byte>(1024);
+        using var buffer = new PooledBufferWriter(1024);
         await using (var writer = new Utf8JsonWriter(buffer, Options))
         {
             writer.WriteStartObject();
@@ -141,7 +140,7 @@ public static class SummaryJson
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(rows);
-        var buffer = new ArrayBufferWriter<byte>(16 * 1024);
+        using var buffer = new PooledBufferWriter(64 * 1024);
         await using (var writer = new Utf8JsonWriter(buffer, Options))
         {
             writer.WriteStartObject();
@@ -167,7 +166,7 @@ public static class SummaryJson
     }
 
     /// <summary>The body with the OData formatter's content type and version, and its length (it is whole before it is sent).</summary>
-    private static async Task SendAsync(HttpContext context, ArrayBufferWriter<byte> body)
+    private static async Task SendAsync(HttpContext context, PooledBufferWriter body)
     {
         var response = context.Response;
         response.ContentType = ContentType;

@@ -39,9 +39,11 @@ public sealed class CredentialUserRegistrationsSummary : Entity
 
     /// <summary>
     /// Changed by every write; the entity's ETag (<c>@odata.etag</c>, <c>ETag</c>) and the optimistic-concurrency check
-    /// of <c>If-Match</c>. Never part of the EDM, so <c>$metadata</c> keeps Graph's properties only.
+    /// of <c>If-Match</c>. Never part of the EDM, so <c>$metadata</c> keeps Graph's properties only. A new stamp is
+    /// given by SaveChanges to every added or modified row, not here: EF Core calls this constructor for every row it
+    /// reads, and a GUID per row read was a measurable part of a GET.
     /// </summary>
-    public string ConcurrencyStamp { get; set; } = NewConcurrencyStamp();
+    public string ConcurrencyStamp { get; set; } = string.Empty;
 
     public static string NewConcurrencyStamp() => Guid.NewGuid().ToString("N");
 }

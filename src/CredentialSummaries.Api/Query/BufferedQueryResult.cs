@@ -17,8 +17,10 @@ public sealed class BufferedQueryResult(IActionResult inner, IReadOnlyList<strin
         ArgumentNullException.ThrowIfNull(context);
         var response = context.HttpContext.Response;
         var original = response.Body;
-        await using var buffer = new MemoryStream();
-        response.Body = buffer;
+        // SummaryJson makes the whole body in memory before it sends a byte (and runs a lazy page's query first): it
+        // needs no second buffer, only the error handling below.
+        await using var buffer = Inner is SummaryPageResult ? null : new MemoryStream();
+        response.Body = buffer ?? original;
         try
         {
             await Inner.ExecuteResultAsync(context);
@@ -39,7 +41,7 @@ public sealed class BufferedQueryResult(IActionResult inner, IReadOnlyList<strin
             response.Body = original;
         }
 
-        if (buffer.Length > 0)
+        if (buffer is { Length: > 0 })
         {
             response.ContentLength = buffer.Length;
             buffer.Position = 0;
