@@ -13,9 +13,9 @@ internal sealed record Options
           --stores LIST           sqlite,postgresql (default), or one of them
           --ops LIST              operations to run (default: all): get,post,patch,list-top50,filter-count,
                                   deep-first,deep-page,count,batch20
-          --rounds N              interleaved rounds (full: 3, quick: 1)
+          --rounds N              interleaved rounds (full: 10, quick: 1; the service JITs for ~15 s under load)
           --duration SECONDS      measured wrk run per operation, target and round (full: 10, quick: 2)
-          --warmup SECONDS        wrk run before each target's first measurement of an operation (full: 3, quick: 1)
+          --warmup SECONDS        wrk run before each target's first measurement of an operation (full: 10, quick: 1; the service JITs for ~15 s under load)
           --owners N              owners with --rows-per-owner rows each (full: 1000, quick: 100)
           --rows-per-owner N      (default 100)
           --deep-rows N           rows of the deep owner (full: 1000000, quick: 10000)
@@ -44,7 +44,7 @@ internal sealed record Options
 
     public int DurationSeconds { get; init; } = 10;
 
-    public int WarmupSeconds { get; init; } = 3;
+    public int WarmupSeconds { get; init; } = 10;
 
     public int Owners { get; init; } = 1000;
 
