@@ -13,8 +13,8 @@ namespace CredentialSummaries.Bench.Runner;
 /// targets, then again), the order of the two targets alternating from one operation and round to the next, so
 /// neither always runs first on a warm cache or right after the other's writes. The idle target only waits (an idle
 /// .NET server takes no CPU to speak of), which is cheaper and fairer than restarting servers between runs, which
-/// would measure cold JIT. Before a target's first run of an operation: one smoke request (status and body checked)
-/// and a warm-up wrk run that is not measured.
+/// would measure cold JIT. Before the rounds, each target makes a warm-up pass: for every operation one smoke request
+/// (status and body checked) and a wrk run that is not measured.
 /// </summary>
 internal sealed class Bench(Options options, string repositoryRoot, BenchResults results)
 {
@@ -187,8 +187,26 @@ internal sealed class Bench(Options options, string repositoryRoot, BenchResults
                     : $"!! Parity: the baseline's answers differ from the service's:\n   {string.Join("\n   ", record.ParityDifferences)}");
             }
 
+            // Warm-up, not measured: every target runs every operation once (after its smoke check) before the first
+            // round, so that the rounds measure code the tiered JIT has finished with, whatever operation comes first.
+            foreach (var target in running)
+            {
+                var targetRecord = record.Targets.Single(t => t.Name == target.Spec.Name);
+                foreach (var operation in options.Operations)
+                {
+                    if (operation == "deep-page" && targetRecord.DeepPagePath is null)
+                    {
+                        continue;
+                    }
+
+                    await SmokeAsync(store, target, operation, workload, targetRecord.DeepPagePath, cancellationToken);
+                    var warmup = workload.WriteScript(operation, targetRecord.DeepPagePath, ++runSeed);
+                    await Wrk.RunAsync(warmup, target.BaseAddress, options.Threads, options.Connections, options.WarmupSeconds, cancellationToken);
+                    await AfterRunAsync(store, target, operation, data, cancellationToken);
+                }
+            }
+
             record.LoadAverageBefore = LoadAverage();
-            var smoked = new HashSet<(string, string)>();
             for (var round = 1; round <= options.Rounds; round++)
             {
                 for (var o = 0; o < options.Operations.Count; o++)
@@ -201,14 +219,6 @@ internal sealed class Bench(Options options, string repositoryRoot, BenchResults
                         if (operation == "deep-page" && targetRecord.DeepPagePath is null)
                         {
                             continue;
-                        }
-
-                        if (smoked.Add((operation, target.Spec.Name)))
-                        {
-                            await SmokeAsync(store, target, operation, workload, targetRecord.DeepPagePath, cancellationToken);
-                            var warmup = workload.WriteScript(operation, targetRecord.DeepPagePath, ++runSeed);
-                            await Wrk.RunAsync(warmup, target.BaseAddress, options.Threads, options.Connections, options.WarmupSeconds, cancellationToken);
-                            await AfterRunAsync(store, target, operation, data, cancellationToken);
                         }
 
                         var run = await MeasureAsync(store, target, operation, round, workload, targetRecord.DeepPagePath, data, cancellationToken);

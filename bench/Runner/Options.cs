@@ -15,7 +15,8 @@ internal sealed record Options
                                   deep-first,deep-page,count,batch20
           --rounds N              interleaved rounds (full: 10, quick: 1; the service JITs for ~15 s under load)
           --duration SECONDS      measured wrk run per operation, target and round (full: 10, quick: 2)
-          --warmup SECONDS        wrk run before each target's first measurement of an operation (full: 10, quick: 1; the service JITs for ~15 s under load)
+          --warmup SECONDS        per operation, of the warm-up pass every target makes before the rounds (full: 5,
+                                  quick: 1; under load the service's tiered JIT works for about 15 s)
           --owners N              owners with --rows-per-owner rows each (full: 1000, quick: 100)
           --rows-per-owner N      (default 100)
           --deep-rows N           rows of the deep owner (full: 1000000, quick: 10000)
@@ -44,7 +45,7 @@ internal sealed record Options
 
     public int DurationSeconds { get; init; } = 10;
 
-    public int WarmupSeconds { get; init; } = 10;
+    public int WarmupSeconds { get; init; } = 5;
 
     public int Owners { get; init; } = 1000;
 
