@@ -51,6 +51,8 @@ public sealed partial class PowerShellReadmeTests : IDisposable
             ApiProcess.BuiltApiDirectory,
             ReadmePort);
         await api.WaitUntilAnsweringAsync(TimeSpan.FromSeconds(60));
+        api.HasExited.Should().BeFalse($"the API, not another process that took port {ReadmePort} meanwhile, must answer.\n{api.Transcript}");
+        api.Output.Should().Contain($"Now listening on: http://localhost:{ReadmePort}", api.Transcript);
 
         // More than one page of the README's managing tenant, none with security defaults, so that the paging loop
         // must follow @odata.nextLink and the $filter example finds only the summary the script creates.
@@ -129,9 +131,9 @@ public sealed partial class PowerShellReadmeTests : IDisposable
                     $"Port {ReadmePort} on {address} is taken: the README's examples call http://localhost:{ReadmePort}, so this test "
                     + "starts the API there. Stop whatever listens on it (a `dotnet run` of the API, say) and run the test again.", e);
             }
-            catch (SocketException e) when (address.Equals(IPAddress.IPv6Loopback) && e.SocketErrorCode == SocketError.AddressNotAvailable)
+            catch (SocketException) when (address.Equals(IPAddress.IPv6Loopback))
             {
-                // No IPv6 on this machine: localhost is 127.0.0.1 only.
+                // No IPv6 loopback on this machine: localhost is 127.0.0.1 only.
             }
         }
     }
