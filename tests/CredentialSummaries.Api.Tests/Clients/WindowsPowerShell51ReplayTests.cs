@@ -38,6 +38,20 @@ public sealed class WindowsPowerShell51ReplayTests(SummariesApiFactory factory) 
     }
 
     [Fact]
+    public async Task ConvertTo_Json_unicode_escapes_of_apostrophe_ampersand_and_angle_brackets_are_stored_as_the_characters()
+    {
+        // 5.1's ConvertTo-Json (JavaScriptSerializer underneath) escapes ' & < > as \u0027 \u0026 \u003c \u003e.
+        var body = PowerShell51Json(("tenantDisplayName", "\"O\\u0027Brien \\u0026 Sons \\u003cEU\\u003e\""), ("tenantId", $"\"{Guid.NewGuid()}\""));
+        body.Should().Contain("O\\u0027Brien", "the bytes are the escapes, not the characters");
+
+        using var response = await PostBytesAsync(Latin1.GetBytes(body), "application/json");
+
+        var json = await response.ReadJsonAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.Created, json.ToString());
+        (await tenant.Reader.GetSummaryAsync(json.Id())).GetProperty("tenantDisplayName").GetString().Should().Be("O'Brien & Sons <EU>");
+    }
+
+    [Fact]
     public async Task A_Latin_1_body_without_a_charset_returns_400_naming_the_byte_and_how_to_send_UTF_8_and_stores_nothing()
     {
         var body = PowerShell51Json(("tenantDisplayName", "\"Müller GmbH\""), ("tenantId", $"\"{Guid.NewGuid()}\""));
