@@ -39,7 +39,7 @@ public static partial class SummaryBody
         // System.Text.Json checks the UTF-8 of values only when they are read, and of names hardly at all.
         if (!Utf8.IsValid(utf8Json.Span))
         {
-            return [new(RuleCodes.InvalidRequestBody, null, "The request body is not valid UTF-8; it must be a JSON object in UTF-8.")];
+            return [new(RuleCodes.InvalidRequestBody, null, NotUtf8Message(utf8Json.Span))];
         }
 
         JsonDocument document;
@@ -166,6 +166,11 @@ public static partial class SummaryBody
         };
         return typed switch
         {
+            null or Unreadable when kind == EdmPrimitiveTypeKind.DateTimeOffset && MicrosoftJsonDate(value) is { } instant => new(
+                RuleCodes.InvalidType, member.Name,
+                $"Property '{member.Name}' must be {Expected(kind)}; got {Describe(value)}, the form Windows PowerShell 5.1's ConvertTo-Json "
+                + $"writes a [DateTime] in. Send \"{instant.ToString("yyyy-MM-ddTHH:mm:ss.FFFFFFFZ", CultureInfo.InvariantCulture)}\" instead "
+                + "(in PowerShell: $date.ToUniversalTime().ToString('o'))."),
             null => new(RuleCodes.InvalidType, member.Name, $"Property '{member.Name}' must be {Expected(kind)}; got {Describe(value)}."),
             Unreadable => new(RuleCodes.InvalidType, member.Name,
                 $"Property '{member.Name}' must be {Expected(kind)} without control characters or unpaired surrogates; got {Describe(value)}."),
@@ -221,6 +226,49 @@ public static partial class SummaryBody
             && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time)
             ? time.UtcDateTime
             : text as Unreadable;
+
+    /// <summary>
+    /// The instant of a Microsoft JSON date, <c>"\/Date(1732431600000)\/"</c> (milliseconds since 1970 in UTC, an
+    /// optional <c>+hhmm</c> that does not change the instant): what Windows PowerShell 5.1's <c>ConvertTo-Json</c>
+    /// and .NET Framework's JavaScriptSerializer write for a DateTime. Not OData: it is refused, naming the ISO 8601 to send.
+    /// </summary>
+    private static DateTime? MicrosoftJsonDate(JsonElement value)
+    {
+        var match = value.ValueKind == JsonValueKind.String ? MicrosoftJsonDateForm().Match(value.GetString() ?? "") : Match.Empty;
+        return match.Success
+            && long.TryParse(match.Groups["ms"].ValueSpan, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var milliseconds)
+            && milliseconds is >= -62_135_596_800_000 and <= 253_402_300_799_999
+            ? DateTime.UnixEpoch.AddMilliseconds(milliseconds)
+            : null;
+    }
+
+    [GeneratedRegex(@"^/Date\((?<ms>-?\d{1,15})([+-]\d{4})?\)/$", RegexOptions.CultureInvariant)]
+    private static partial Regex MicrosoftJsonDateForm();
+
+    /// <summary>
+    /// Where the body stops being UTF-8, and what to send instead. The usual sender is Windows PowerShell 5.1, whose
+    /// <c>Invoke-RestMethod</c> encodes a string <c>-Body</c> as ISO-8859-1 whatever the Content-Type says; guessing
+    /// Latin-1 would store other senders' broken UTF-8 as wrong text, so the body is refused with the fix.
+    /// </summary>
+    private static string NotUtf8Message(ReadOnlySpan<byte> body)
+    {
+        var valid = 0;
+        while (valid < body.Length)
+        {
+            var status = System.Text.Rune.DecodeFromUtf8(body[valid..], out _, out var consumed);
+            if (status != System.Buffers.OperationStatus.Done)
+            {
+                break;
+            }
+
+            valid += consumed;
+        }
+
+        var offending = valid < body.Length ? $" (byte 0x{body[valid]:X2} at offset {valid})" : "";
+        return $"The request body is not valid UTF-8{offending}; it must be a JSON object in UTF-8. Windows PowerShell 5.1's "
+            + "Invoke-RestMethod sends a string -Body as ISO-8859-1: send its UTF-8 bytes instead, "
+            + "-Body ([Text.Encoding]::UTF8.GetBytes($json)) -ContentType 'application/json; charset=utf-8'.";
+    }
 
     private static bool HasExplicitOffset(string text) =>
         text.EndsWith('Z') || text.EndsWith('z') || (text.Length > 6 && text[^6] is '+' or '-' && text[^3] == ':');
