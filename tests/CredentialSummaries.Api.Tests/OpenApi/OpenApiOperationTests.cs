@@ -1,9 +1,14 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
 using CredentialSummaries.Api.OpenApi;
 using CredentialSummaries.Api.Tests.Fixtures;
 
 namespace CredentialSummaries.Api.Tests.OpenApi;
 
-/// <summary>Each operation of the OpenAPI document, called as documented with a token, is answered with a 2xx.</summary>
+/// <summary>
+/// Each operation of the OpenAPI document, called as documented with a token, is answered with a 2xx the document
+/// describes: status, headers, content type and the body's properties.
+/// </summary>
 public sealed class OpenApiOperationTests(SummariesApiFactory factory) : IClassFixture<SummariesApiFactory>
 {
     [Fact]
@@ -20,21 +25,82 @@ public sealed class OpenApiOperationTests(SummariesApiFactory factory) : IClassF
             {
                 foreach (var property in template.Contains("{property}", StringComparison.Ordinal) ? properties : [""])
                 {
-                    // A fresh summary with every property set, so that a 404 can only mean a missing route.
-                    var id = (await tenant.Writer.CreateAsync(FullBody())).Id();
-                    var url = "/v1.0" + template.Replace("{id}", id, StringComparison.Ordinal).Replace("{property}", property, StringComparison.Ordinal);
-                    using var request = GraphApi.Request(new HttpMethod(method.ToUpperInvariant()), url, BodyFor(template, method));
-                    using var response = await tenant.Writer.SendAsync(request);
+                    // Writes both ways: the default (the entity) and Prefer: return=minimal (204), each documented.
+                    foreach (var prefer in method is "post" or "patch" && template.StartsWith(OpenApiDrift.EntityPath, StringComparison.Ordinal) ? new[] { "", "return=minimal" } : [""])
+                    {
+                        // A fresh summary with every property set, so that a 404 can only mean a missing route.
+                        var id = (await tenant.Writer.CreateAsync(FullBody())).Id();
+                        var url = "/v1.0" + template.Replace("{id}", id, StringComparison.Ordinal).Replace("{property}", property, StringComparison.Ordinal);
+                        using var request = GraphApi.Request(new HttpMethod(method.ToUpperInvariant()), url, BodyFor(template, method));
+                        if (prefer.Length > 0)
+                        {
+                            request.Headers.TryAddWithoutValidation("Prefer", prefer);
+                        }
 
-                    var text = await response.Content.ReadAsStringAsync();
-                    ((int)response.StatusCode).Should().BeInRange(200, 299, $"{method.ToUpperInvariant()} {url} is in the document: {text}");
-                    called.Add($"{method} {template}");
+                        using var response = await tenant.Writer.SendAsync(request);
+
+                        var text = await response.Content.ReadAsStringAsync();
+                        var what = $"{method.ToUpperInvariant()} {url} {prefer} is in the document: {(int)response.StatusCode} {text}";
+                        ((int)response.StatusCode).Should().BeInRange(200, 299, what);
+                        ShouldBeAsDocumented(document, pathItem[method]!, response, text, what);
+                        called.Add($"{method} {template}");
+                    }
                 }
             }
         }
 
         called.Distinct().Should().HaveCount(9, "the document has nine operations");
+        called.Should().HaveCount(7 + 2 + (2 * properties.Length), "writes are tried both ways and each property is read");
     }
+
+    /// <summary>
+    /// The answer is one the document describes: its status is listed, with every header listed for it, a content type
+    /// it lists, and a JSON body with no property its schema lacks (in the entities of a collection too).
+    /// </summary>
+    private static void ShouldBeAsDocumented(JsonObject document, JsonNode operation, HttpResponseMessage response, string text, string what)
+    {
+        var documented = operation["responses"]![((int)response.StatusCode).ToString(CultureInfo.InvariantCulture)];
+        documented.Should().NotBeNull($"the status is documented: {what}");
+        foreach (var (header, _) in documented!["headers"]?.AsObject() ?? [])
+        {
+            // Preference-Applied and OData-EntityId answer a Prefer header, which only some calls send.
+            var conditional = header is "Preference-Applied" or "OData-EntityId" && !response.RequestMessage!.Headers.Contains("Prefer");
+            var sent = response.Headers.Contains(header) || response.Content.Headers.Contains(header);
+            if (!conditional)
+            {
+                sent.Should().BeTrue($"the document lists the {header} header: {what}");
+            }
+        }
+
+        if (documented["content"] is not JsonObject content)
+        {
+            text.Should().BeEmpty($"the document lists no body: {what}");
+            return;
+        }
+
+        var mediaType = response.Content.Headers.ContentType!.MediaType!;
+        content.Select(c => c.Key).Should().Contain(mediaType, what);
+        if (mediaType == "application/json" && Resolve(document, content[mediaType]!["schema"]!) is { } schema)
+        {
+            ShouldHaveOnlyDocumentedProperties(document, schema, JsonNode.Parse(text)!.AsObject(), what);
+        }
+    }
+
+    private static void ShouldHaveOnlyDocumentedProperties(JsonObject document, JsonNode schema, JsonObject body, string what)
+    {
+        var properties = schema["properties"]!.AsObject();
+        body.Select(p => p.Key).Should().BeSubsetOf(properties.Select(p => p.Key), $"the schema has every property sent: {what}");
+        if (body["value"] is JsonArray items && Resolve(document, properties["value"]!["items"]) is { } itemSchema)
+        {
+            foreach (var item in items)
+            {
+                ShouldHaveOnlyDocumentedProperties(document, itemSchema, item!.AsObject(), what);
+            }
+        }
+    }
+
+    private static JsonNode? Resolve(JsonObject document, JsonNode? schema) =>
+        schema?["$ref"] is { } reference ? document["components"]!["schemas"]![((string)reference!).Split('/')[^1]] : schema;
 
     /// <summary>A value of each query option the document lists; a new option without one here fails the test below.</summary>
     private static readonly Dictionary<string, string> QueryOptionSamples = new()
