@@ -53,6 +53,29 @@ public sealed class OpenApiOperationTests(SummariesApiFactory factory) : IClassF
         called.Should().HaveCount(7 + 2 + (2 * properties.Length), "writes are tried both ways and each property is read");
     }
 
+    [Fact]
+    public async Task An_error_is_the_documented_graph_error_with_innerError()
+    {
+        var tenant = new TestTenant(factory);
+        var document = OpenApiDocumentEndpoint.Document;
+        var schemas = document["components"]!["schemas"]!;
+        var get = document["paths"]![$"{OpenApiDrift.EntityPath}/{{id}}"]!["get"]!;
+        ((string?)get["responses"]!["4XX"]!["$ref"]).Should().Be("#/components/responses/error");
+
+        using var response = await tenant.Reader.GetAsync($"/v1.0{OpenApiDrift.EntityPath}/no-such-summary");
+
+        var error = await response.ShouldBeGraphErrorAsync(System.Net.HttpStatusCode.NotFound, "ResourceNotFound");
+        var documented = document["components"]!["responses"]!["error"]!;
+        documented["headers"]!.AsObject().Select(h => h.Key).Should().BeSubsetOf(response.Headers.Select(h => h.Key.ToLowerInvariant()));
+        ((string?)documented["content"]!["application/json"]!["schema"]!["$ref"]).Should().Be("#/components/schemas/microsoft.graph.ODataErrors.ODataError");
+        var mainError = schemas["microsoft.graph.ODataErrors.MainError"]!["properties"]!.AsObject();
+        error.EnumerateObject().Select(p => p.Name).Should().BeSubsetOf(mainError.Select(p => p.Key)).And.Contain("innerError");
+        var innerError = schemas["microsoft.graph.ODataErrors.InnerError"]!;
+        error.GetProperty("innerError").EnumerateObject().Select(p => p.Name)
+            .Should().BeEquivalentTo(innerError["required"]!.AsArray().Select(n => (string)n!), "innerError is exactly request-id, date and client-request-id")
+            .And.BeEquivalentTo(innerError["properties"]!.AsObject().Select(p => p.Key));
+    }
+
     /// <summary>
     /// The answer is one the document describes: its status is listed, with every header listed for it, a content type
     /// it lists, and a JSON body with no property its schema lacks (in the entities of a collection too).
