@@ -1,6 +1,7 @@
 using CredentialSummaries.Api.Graph;
 using CredentialSummaries.Api.Hosting;
 using CredentialSummaries.Api.Identity;
+using CredentialSummaries.Api.OpenApi;
 using CredentialSummaries.Api.Operations;
 using CredentialSummaries.Api.Persistence;
 
@@ -24,6 +25,8 @@ try
     app.UseGraphBatching();
     app.UseRequestLogging();
     app.UseGraphCompatibility();
+    // {root}/openapi.json: after the request ids, before routing, authentication and throttling (it is public).
+    app.UseOpenApiDocument();
     // Explicit, so that routing runs after batching and each batched request is routed on its own.
     app.UseRouting();
     app.UseAuthentication();
