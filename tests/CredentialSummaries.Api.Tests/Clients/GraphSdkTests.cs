@@ -192,7 +192,8 @@ public sealed class GraphSdkTests(SummariesApiFactory factory) : IClassFixture<S
         var missingId = await batch.AddBatchRequestStepAsync(SummaryRequests.Get(Guid.NewGuid().ToString()));
         var listId = await batch.AddBatchRequestStepAsync(SummaryRequests.List("startswith(tenantDisplayName,'Existing')"));
 
-        var responses = await client.Batch.PostAsync(batch);
+        // The error mapping is handed on to each answer read by id, as with any request.
+        var responses = await client.Batch.PostAsync(batch, CancellationToken.None, SummaryRequests.Errors);
         var statuses = await responses.GetResponsesStatusCodesAsync();
         var posted = await responses.GetResponseByIdAsync<CredentialUserRegistrationsSummary>(postId);
         var listed = await responses.GetResponseByIdAsync<CredentialUserRegistrationsSummaryCollectionResponse>(listId);
@@ -215,6 +216,11 @@ public sealed class GraphSdkTests(SummariesApiFactory factory) : IClassFixture<S
         statuses[missingId].Should().Be(HttpStatusCode.NotFound);
         missing.StatusCode.Should().Be(HttpStatusCode.NotFound);
         (await missing.Content.ReadAsStringAsync()).Should().Contain("\"code\":\"ResourceNotFound\"");
+        var batchedError = (await FluentActions.Awaiting(() => responses.GetResponseByIdAsync<CredentialUserRegistrationsSummary>(missingId))
+            .Should().ThrowAsync<ODataError>()).Which;
+        // Graph.Core's batch response handler fills the error from the body but leaves ResponseStatusCode 0: the status is statuses[id].
+        batchedError.Error!.Code.Should().Be("ResourceNotFound");
+        batchedError.Error.InnerError!.RequestId.Should().NotBeNullOrEmpty();
     }
 
     [Fact]
