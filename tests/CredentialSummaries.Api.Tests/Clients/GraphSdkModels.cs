@@ -137,12 +137,17 @@ public static class SummaryRequests
         PathParameters = { ["id"] = id },
     });
 
-    public static RequestInformation List(string? filter = null)
+    public static RequestInformation List(string? filter = null, bool count = false)
     {
-        var request = WithAccept(new RequestInformation(Method.GET, Path + "{?%24filter,%24top}", new Dictionary<string, object>()));
+        var request = WithAccept(new RequestInformation(Method.GET, Path + "{?%24count,%24filter,%24top}", new Dictionary<string, object>()));
         if (filter is not null)
         {
             request.QueryParameters["%24filter"] = filter;
+        }
+
+        if (count)
+        {
+            request.QueryParameters["%24count"] = true;
         }
 
         return request;

@@ -3,6 +3,7 @@ using System.Net;
 using CredentialSummaries.Api.Tests.Fixtures;
 using Microsoft.Graph;
 using Microsoft.Graph.Models.ODataErrors;
+using Microsoft.Kiota.Abstractions;
 using Microsoft.Kiota.Abstractions.Authentication;
 
 namespace CredentialSummaries.Api.Tests.Clients;
@@ -18,11 +19,11 @@ public sealed class GraphSdkTests(SummariesApiFactory factory) : IClassFixture<S
     private readonly TestTenant tenant = new(factory);
 
     /// <summary>The set-up the README shows: Graph's default handlers in front of the in-memory host.</summary>
-    private GraphServiceClient ClientFor(string token)
+    private GraphServiceClient ClientFor(string token, string version = "v1.0")
     {
         var httpClient = GraphClientFactory.Create(finalHandler: factory.Server.CreateHandler());
         var authentication = new BaseBearerTokenAuthenticationProvider(new StaticAccessTokenProvider(token, "localhost"));
-        return new GraphServiceClient(httpClient, authentication, "http://localhost/v1.0");
+        return new GraphServiceClient(httpClient, authentication, $"http://localhost/{version}");
     }
 
     private GraphServiceClient Writer => ClientFor(TokenMinter.Delegated(tenant.Id, GraphApi.ReadWrite));
@@ -45,17 +46,19 @@ public sealed class GraphSdkTests(SummariesApiFactory factory) : IClassFixture<S
         client.RequestAdapter.SendAsync(
             SummaryRequests.Create(client.RequestAdapter, body), CredentialUserRegistrationsSummary.CreateFromDiscriminatorValue, SummaryRequests.Errors);
 
-    [Fact]
-    public async Task The_sdk_creates_a_summary_and_reads_it_back_by_id_and_through_a_filtered_list()
+    [Theory]
+    [InlineData("v1.0")]
+    [InlineData("beta")]
+    public async Task The_sdk_creates_a_summary_and_reads_it_back_by_id_and_through_a_filtered_list(string version)
     {
-        var client = Writer;
+        var client = ClientFor(TokenMinter.Delegated(tenant.Id, GraphApi.ReadWrite), version);
         var displayName = $"Fabrikam {Guid.NewGuid():N}";
 
         var created = await CreateAsync(client, NewSummary(displayName, total: 321));
         var read = await client.RequestAdapter.SendAsync(
             SummaryRequests.Get(created!.Id!), CredentialUserRegistrationsSummary.CreateFromDiscriminatorValue, SummaryRequests.Errors);
         var listed = await client.RequestAdapter.SendAsync(
-            SummaryRequests.List($"tenantDisplayName eq '{displayName}'"),
+            SummaryRequests.List($"tenantDisplayName eq '{displayName}'", count: true),
             CredentialUserRegistrationsSummaryCollectionResponse.CreateFromDiscriminatorValue, SummaryRequests.Errors);
         await CreateAsync(client, NewSummary("Someone else"));
         var stored = await tenant.Reader.GetSummaryAsync(created.Id!);
@@ -72,6 +75,27 @@ public sealed class GraphSdkTests(SummariesApiFactory factory) : IClassFixture<S
         read.Should().BeEquivalentTo(created, o => o.Excluding(s => s.AdditionalData));
         listed!.Value.Should().ContainSingle().Which.Should().BeEquivalentTo(created, o => o.Excluding(s => s.AdditionalData));
         listed.OdataNextLink.Should().BeNull();
+        listed.OdataCount.Should().Be(1, "$count=true is read into the SDK's OdataCount");
+        listed.AdditionalData["@odata.context"].Should().Be($"http://localhost/{version}/tenantRelationships/managedTenants/$metadata#credentialUserRegistrationsSummaries");
+    }
+
+    [Fact]
+    public async Task The_sdk_deletes_a_summary_and_a_later_get_is_an_odata_error_404()
+    {
+        var client = Writer;
+        var created = await CreateAsync(client, NewSummary("Doomed"));
+        var delete = new RequestInformation(Method.DELETE, SummaryRequests.Path + "/{id}", new Dictionary<string, object>())
+        {
+            PathParameters = { ["id"] = created!.Id! },
+        };
+
+        await client.RequestAdapter.SendNoContentAsync(delete, SummaryRequests.Errors);
+        var act = () => client.RequestAdapter.SendAsync(
+            SummaryRequests.Get(created.Id!), CredentialUserRegistrationsSummary.CreateFromDiscriminatorValue, SummaryRequests.Errors);
+        using var stored = await tenant.Reader.GetAsync($"{GraphApi.Summaries}/{created.Id}");
+
+        (await act.Should().ThrowAsync<ODataError>()).Which.ResponseStatusCode.Should().Be(404);
+        stored.StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
 
     [Fact]
