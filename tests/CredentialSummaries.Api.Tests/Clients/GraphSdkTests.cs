@@ -197,7 +197,12 @@ public sealed class GraphSdkTests(SummariesApiFactory factory) : IClassFixture<S
     [Fact]
     public async Task A_batch_collection_of_more_than_20_requests_is_split_and_each_answer_reads_by_id()
     {
-        var client = Writer;
+        var batchPosts = new ConcurrentQueue<(string Path, HttpStatusCode Status)>();
+        var wire = new WireTap(batchPosts) { InnerHandler = factory.Server.CreateHandler() };
+        var client = new GraphServiceClient(
+            GraphClientFactory.Create(finalHandler: wire),
+            new BaseBearerTokenAuthenticationProvider(new StaticAccessTokenProvider(TokenMinter.Delegated(tenant.Id, GraphApi.ReadWrite), "localhost")),
+            "http://localhost/v1.0");
         var existing = new List<CredentialUserRegistrationsSummary>();
         for (var i = 0; i < 3; i++)
         {
@@ -225,6 +230,8 @@ public sealed class GraphSdkTests(SummariesApiFactory factory) : IClassFixture<S
         var stored = await tenant.Reader.GetSummaryAsync(posted.Id!);
 
         batch.BatchRequestSteps.Should().HaveCount(25);
+        batchPosts.Should().Equal([("/v1.0/$batch", HttpStatusCode.OK), ("/v1.0/$batch", HttpStatusCode.OK)],
+            "the SDK splits 25 steps into batches of at most 20, each posted to /v1.0/$batch");
         statuses.Should().HaveCount(25);
         foreach (var (stepId, summaryId) in gets)
         {
@@ -284,6 +291,21 @@ public sealed class GraphSdkTests(SummariesApiFactory factory) : IClassFixture<S
         error.Error!.Code.Should().Be("BadRequest");
         error.Error.Message.Should().Contain("$filter");
         ShouldCarryTheResponsesIds(error, before);
+    }
+
+    /// <summary>Under Graph's handlers, where the network would be: records each POST to a $batch url.</summary>
+    private sealed class WireTap(ConcurrentQueue<(string Path, HttpStatusCode Status)> batchPosts) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            if (request.Method == HttpMethod.Post && request.RequestUri!.AbsolutePath.EndsWith("/$batch", StringComparison.Ordinal))
+            {
+                batchPosts.Enqueue((request.RequestUri.AbsolutePath, response.StatusCode));
+            }
+
+            return response;
+        }
     }
 
     private static void ShouldCarryTheResponsesIds(ODataError error, DateTimeOffset before)
