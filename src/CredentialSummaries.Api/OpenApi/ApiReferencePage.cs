@@ -27,7 +27,11 @@ public static class ApiReferencePage
                 .AddPreferredSecuritySchemes(BearerScheme)
                 .WithAllowedSecuritySchemes([BearerScheme])
                 .DisableDefaultFonts()
-                .DisableTelemetry())
+                .DisableTelemetry()
+                // Scalar's hosted services (Ask AI, MCP, Share, Generate SDK, Deploy): unreachable offline, not this API's.
+                .HideDeveloperTools()
+                .DisableAgent()
+                .DisableMcp())
             .AllowAnonymous()
             .DisableRateLimiting();
         return app;
