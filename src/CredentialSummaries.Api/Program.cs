@@ -33,6 +33,8 @@ try
     app.UseGraphThrottling();
     app.UseAuthorization();
     app.MapControllers();
+    // /docs: the interactive API reference (Scalar), anonymous and not throttled, reading /v1.0/openapi.json.
+    app.MapApiReferencePage();
 
     await app.MigrateSummariesStoreAsync();
     await app.RunAsync();
