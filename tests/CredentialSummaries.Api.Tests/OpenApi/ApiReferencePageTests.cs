@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Security.Cryptography;
 using System.Text.Json;
 using CredentialSummaries.Api.Tests.Fixtures;
 using Microsoft.Playwright;
@@ -20,7 +19,6 @@ public sealed class ApiReferencePageTests : IAsyncLifetime
     /// <summary>Where the test leaves its screenshot of the page showing the answer: the repository's TestResults/.</summary>
     public static readonly string ScreenshotPath = Path.Combine(ExternalTool.RepositoryRoot, "TestResults", "api-reference-page.png");
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     // Without the background-networking flags chromium's own connections (updates, sync, …) are refused on a closed
     // network; none of them is the page's, and none of them goes through the page's routes either.
@@ -30,35 +28,25 @@ public sealed class ApiReferencePageTests : IAsyncLifetime
         "--disable-component-update", "--disable-sync",
     ];
 
-    private readonly byte[] signingKey = RandomNumberGenerator.GetBytes(32);
-    private readonly DirectoryInfo work = Directory.CreateTempSubdirectory("api-reference-");
-    private readonly TestDatabase database = TestDatabase.Create();
-    private ApiProcess? api;
+    private DevelopmentApiProcess? app;
 
-    public async Task InitializeAsync()
-    {
-        var home = Directory.CreateDirectory(Path.Combine(work.FullName, "home")).FullName;
-        api = await ApiProcess.StartDevelopmentAsync(signingKey, home, database.EnvironmentVariables, StartTimeout);
-    }
+    public async Task InitializeAsync() => app = await DevelopmentApiProcess.StartAsync("api-reference-");
 
     public async Task DisposeAsync()
     {
-        if (api is not null)
+        if (app is not null)
         {
-            await api.DisposeAsync();
+            await app.DisposeAsync();
         }
-
-        database.Dispose();
-        work.Delete(recursive: true);
     }
 
     [Fact]
     public async Task The_docs_page_lists_every_documented_operation_and_a_pasted_token_gets_the_seeded_summary_without_leaving_localhost()
     {
         File.Exists(Chromium).Should().BeTrue($"the test drives Debian's chromium at {Chromium} (apt-get install chromium; .ci/run does)");
-        var server = api!;
+        var server = app!.Api;
         var tenant = Guid.NewGuid().ToString();
-        var token = TokenMinter.UserJwt(signingKey, DevelopmentApiFactory.UserJwtsAudience, tenant, GraphApi.ReadWrite);
+        var token = app.Token(tenant, GraphApi.ReadWrite);
         var displayName = $"Reference page {Guid.NewGuid():N}"[..28];
 
         // The token owner's summary, which the page's GET must show.

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using CredentialSummaries.Api.Tests.Fixtures;
 
@@ -13,41 +12,30 @@ namespace CredentialSummaries.Api.Tests.OpenApi;
 /// </summary>
 public sealed class KiotaClientTests : IAsyncLifetime
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private static readonly string HarnessSources =
         Path.Combine(ExternalTool.RepositoryRoot, "tests", "CredentialSummaries.Api.Tests", "OpenApi", "KiotaHarness");
 
-    private readonly byte[] signingKey = RandomNumberGenerator.GetBytes(32);
-    private readonly DirectoryInfo work = Directory.CreateTempSubdirectory("kiota-");
-    private readonly TestDatabase database = TestDatabase.Create();
-    private ApiProcess? api;
+    private DevelopmentApiProcess? app;
 
-    public async Task InitializeAsync()
-    {
-        var home = Directory.CreateDirectory(Path.Combine(work.FullName, "home")).FullName;
-        api = await ApiProcess.StartDevelopmentAsync(signingKey, home, database.EnvironmentVariables, StartTimeout);
-    }
+    public async Task InitializeAsync() => app = await DevelopmentApiProcess.StartAsync("kiota-");
 
     public async Task DisposeAsync()
     {
-        if (api is not null)
+        if (app is not null)
         {
-            await api.DisposeAsync();
+            await app.DisposeAsync();
         }
-
-        database.Dispose();
-        work.Delete(recursive: true);
     }
 
     [Fact]
     public async Task A_kiota_client_generated_from_the_served_document_creates_patches_pages_and_reads_a_typed_404()
     {
-        var server = api!;
-        var token = TokenMinter.UserJwt(signingKey, DevelopmentApiFactory.UserJwtsAudience, Guid.NewGuid().ToString(), GraphApi.ReadWrite);
+        var server = app!.Api;
+        var token = app.Token(Guid.NewGuid().ToString(), GraphApi.ReadWrite);
 
         // The document as a developer gets it: anonymously, from the running instance.
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
-        var documentPath = Path.Combine(work.FullName, "openapi.json");
+        var documentPath = Path.Combine(app!.Work.FullName, "openapi.json");
         using (var response = await http.GetAsync("/v1.0/openapi.json"))
         {
             response.StatusCode.Should().Be(HttpStatusCode.OK);
@@ -56,7 +44,7 @@ public sealed class KiotaClientTests : IAsyncLifetime
             await File.WriteAllTextAsync(documentPath, text);
         }
 
-        var harness = Directory.CreateDirectory(Path.Combine(work.FullName, "harness")).FullName;
+        var harness = Directory.CreateDirectory(Path.Combine(app!.Work.FullName, "harness")).FullName;
         await RunAsync("dotnet tool restore", ExternalTool.DotnetHost(), ["tool", "restore"], ExternalTool.RepositoryRoot, TimeSpan.FromMinutes(3));
         var (_, generated, _) = await RunAsync("kiota generate", ExternalTool.DotnetHost(),
             ["tool", "run", "kiota", "generate", "-l", "CSharp", "-d", documentPath, "-o", Path.Combine(harness, "Client"),
@@ -100,7 +88,7 @@ public sealed class KiotaClientTests : IAsyncLifetime
             ["KIOTA_UPDATE_DISABLED"] = "true",
             ["KIOTA_OFFLINE_ENABLED"] = "true",
         });
-        result.ExitCode.Should().Be(0, $"{what} wrote:\n{result.Output}\n{result.Errors}\n{api?.Transcript}");
+        result.ExitCode.Should().Be(0, $"{what} wrote:\n{result.Output}\n{result.Errors}\n{app?.Api.Transcript}");
         return result;
     }
 }
