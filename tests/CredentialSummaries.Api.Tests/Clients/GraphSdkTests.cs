@@ -130,8 +130,10 @@ public sealed class GraphSdkTests(SummariesApiFactory factory) : IClassFixture<S
     public async Task The_page_iterator_walks_every_page_of_250_summaries_and_sees_each_once()
     {
         var expected = new ConcurrentBag<string>();
+        // Made before the parallel writes: the first client starts the test host, which is not safe to do concurrently.
+        var writer = tenant.Writer;
         await Parallel.ForEachAsync(Enumerable.Range(0, 250), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
-            expected.Add((await tenant.Writer.CreateAsync(GraphApi.SeedBody())).Id()));
+            expected.Add((await writer.CreateAsync(GraphApi.SeedBody())).Id()));
         var client = ClientFor(TokenMinter.Delegated(tenant.Id, GraphApi.Read));
         var firstPage = await client.RequestAdapter.SendAsync(
             SummaryRequests.List(), CredentialUserRegistrationsSummaryCollectionResponse.CreateFromDiscriminatorValue, SummaryRequests.Errors);
@@ -164,8 +166,10 @@ public sealed class GraphSdkTests(SummariesApiFactory factory) : IClassFixture<S
     public async Task The_page_iterator_follows_pages_of_the_size_asked_with_prefer_odata_maxpagesize()
     {
         var expected = new ConcurrentBag<string>();
+        // Made before the parallel writes: the first client starts the test host, which is not safe to do concurrently.
+        var writer = tenant.Writer;
         await Parallel.ForEachAsync(Enumerable.Range(0, 25), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, _) =>
-            expected.Add((await tenant.Writer.CreateAsync(GraphApi.SeedBody())).Id()));
+            expected.Add((await writer.CreateAsync(GraphApi.SeedBody())).Id()));
         var client = ClientFor(TokenMinter.Delegated(tenant.Id, GraphApi.Read));
         var first = SummaryRequests.List();
         first.Headers.TryAdd("Prefer", "odata.maxpagesize=10");
