@@ -166,18 +166,26 @@ public sealed class OtlpExportTests
                     return;
                 }
 
-                using var body = new MemoryStream();
-                await context.Request.InputStream.CopyToAsync(body);
-                var path = context.Request.Url!.AbsolutePath;
-                var accepted = context.Request.HttpMethod == "POST" && path is "/v1/traces" or "/v1/metrics" or "/v1/logs";
-                if (accepted)
+                try
                 {
-                    Received.Enqueue(new OtlpExport(path, context.Request.ContentType, body.ToArray()));
-                }
+                    using var body = new MemoryStream();
+                    await context.Request.InputStream.CopyToAsync(body);
+                    var path = context.Request.Url!.AbsolutePath;
+                    var accepted = context.Request.HttpMethod == "POST" && path is "/v1/traces" or "/v1/metrics" or "/v1/logs";
+                    if (accepted)
+                    {
+                        Received.Enqueue(new OtlpExport(path, context.Request.ContentType, body.ToArray()));
+                    }
 
-                context.Response.StatusCode = accepted ? 200 : 404;
-                context.Response.ContentType = "application/x-protobuf";
-                context.Response.Close();
+                    context.Response.StatusCode = accepted ? 200 : 404;
+                    context.Response.ContentType = "application/x-protobuf";
+                    context.Response.Close();
+                }
+                catch (Exception exception) when (exception is HttpListenerException or ObjectDisposedException)
+                {
+                    // Disposed while an export was arriving (the exporter flushes as the app stops): nothing more to answer.
+                    return;
+                }
             }
         }
 
