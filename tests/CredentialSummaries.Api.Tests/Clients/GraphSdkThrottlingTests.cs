@@ -1,13 +1,14 @@
 using System.Collections.Concurrent;
 using System.Net;
 using CredentialSummaries.Api.Tests.Fixtures;
+using CredentialSummaries.Api.Tests.Graph;
 using Microsoft.Graph;
 using Microsoft.Kiota.Abstractions.Authentication;
 
 namespace CredentialSummaries.Api.Tests.Clients;
 
 /// <summary>The Graph SDK's RetryHandler against the service's throttling: its 429 and Retry-After are waited out.</summary>
-public sealed class GraphSdkThrottlingTests(GraphSdkThrottlingTests.TwoABurstFactory factory) : IClassFixture<GraphSdkThrottlingTests.TwoABurstFactory>
+public sealed class GraphSdkThrottlingTests(ThrottlingTests.TightLimitsFactory factory) : IClassFixture<ThrottlingTests.TightLimitsFactory>
 {
     [Fact]
     public async Task The_sdks_retry_handler_waits_out_a_429_with_retry_after_and_every_request_succeeds()
@@ -19,9 +20,9 @@ public sealed class GraphSdkThrottlingTests(GraphSdkThrottlingTests.TwoABurstFac
             new BaseBearerTokenAuthenticationProvider(new StaticAccessTokenProvider(TokenMinter.Delegated(tenantId, GraphApi.Read), "localhost")),
             "http://localhost/v1.0");
 
-        // Requests until one has been throttled (the burst of 2 refills at 1 a second, so a slow machine may need a few more).
+        // Requests until one has been throttled (the burst of TightLimitsFactory.Burst refills at 1 a second, so a slow machine may need a few more).
         var pages = new List<CredentialUserRegistrationsSummaryCollectionResponse?>();
-        while (pages.Count < 10 && !wire.Answers.Any(a => a.Status == HttpStatusCode.TooManyRequests))
+        while (pages.Count < ThrottlingTests.TightLimitsFactory.Burst + 10 && !wire.Answers.Any(a => a.Status == HttpStatusCode.TooManyRequests))
         {
             pages.Add(await client.RequestAdapter.SendAsync(
                 SummaryRequests.List(), CredentialUserRegistrationsSummaryCollectionResponse.CreateFromDiscriminatorValue, SummaryRequests.Errors));
@@ -47,17 +48,5 @@ public sealed class GraphSdkThrottlingTests(GraphSdkThrottlingTests.TwoABurstFac
                 request.Headers.TryGetValues("Retry-Attempt", out var attempt) ? attempt.Single() : null));
             return response;
         }
-    }
-
-    public sealed class TwoABurstFactory : SummariesApiFactory
-    {
-        public const int Burst = 2;
-
-        protected override IEnumerable<KeyValuePair<string, string?>> Settings() =>
-        [
-            .. base.Settings().Where(s => !s.Key.StartsWith("Throttling:", StringComparison.Ordinal)),
-            new("Throttling:RequestsPerSecond", "1"),
-            new("Throttling:Burst", Burst.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-        ];
     }
 }
