@@ -22,7 +22,7 @@ namespace CredentialSummaries.Api.Controllers;
 /// <c>…/tenantRelationships/managedTenants/credentialUserRegistrationsSummaries</c>: the two seed pages (Create,
 /// Update) plus list, get and delete. Errors, headers, annotations and tenant confinement live elsewhere, once.
 /// </summary>
-public sealed class CredentialUserRegistrationsSummariesController(SummaryStore store, TimeProvider clock) : ODataController
+public sealed partial class CredentialUserRegistrationsSummariesController(SummaryStore store, TimeProvider clock) : ODataController
 {
     // The EDM's camelCase property names to the CLR getters, looked up once rather than reflected per request.
     private static readonly FrozenDictionary<string, Func<CredentialUserRegistrationsSummary, object?>> PropertyReaders =
@@ -105,7 +105,7 @@ public sealed class CredentialUserRegistrationsSummariesController(SummaryStore 
                     ? new GraphErrorResult(violations.ToGraphError())
                     : null;
             return refusal is null;
-        }, retryWhenOvertaken: !Request.Headers.ContainsKey(HeaderNames.IfMatch), cancellationToken);
+        }, cancellationToken);
 
         return outcome switch
         {

@@ -45,5 +45,11 @@ public sealed class CredentialUserRegistrationsSummary : Entity
     /// </summary>
     public string ConcurrencyStamp { get; set; } = string.Empty;
 
+    /// <summary>
+    /// The owner's change version of the last write of this row (<see cref="OwnerChangeCounter"/>): what delta
+    /// queries compare. Never part of the EDM.
+    /// </summary>
+    public long ChangeVersion { get; set; }
+
     public static string NewConcurrencyStamp() => Guid.NewGuid().ToString("N");
 }

@@ -19,6 +19,14 @@ public abstract class SummariesDbContext(DbContextOptions options) : DbContext(o
 
     public DbSet<CredentialUserRegistrationsSummary> Summaries => Set<CredentialUserRegistrationsSummary>();
 
+    /// <summary>The owner's history of counts, one row per write of a summary.</summary>
+    public DbSet<CredentialUserRegistrationsSummarySnapshot> Snapshots => Set<CredentialUserRegistrationsSummarySnapshot>();
+
+    /// <summary>The owner's deleted summaries, for delta queries.</summary>
+    public DbSet<SummaryTombstone> Tombstones => Set<SummaryTombstone>();
+
+    public DbSet<OwnerChangeCounter> ChangeCounters => Set<OwnerChangeCounter>();
+
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
@@ -45,7 +53,13 @@ public abstract class SummariesDbContext(DbContextOptions options) : DbContext(o
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfiguration(new CredentialUserRegistrationsSummaryConfiguration());
+        modelBuilder.ApplyConfiguration(new CredentialUserRegistrationsSummarySnapshotConfiguration());
+        modelBuilder.ApplyConfiguration(new SummaryTombstoneConfiguration());
+        modelBuilder.ApplyConfiguration(new OwnerChangeCounterConfiguration());
         modelBuilder.Entity<CredentialUserRegistrationsSummary>().HasQueryFilter(s => s.OwnerTenantId == OwnerTenantId);
+        modelBuilder.Entity<CredentialUserRegistrationsSummarySnapshot>().HasQueryFilter(s => s.OwnerTenantId == OwnerTenantId);
+        modelBuilder.Entity<SummaryTombstone>().HasQueryFilter(t => t.OwnerTenantId == OwnerTenantId);
+        modelBuilder.Entity<OwnerChangeCounter>().HasQueryFilter(c => c.OwnerTenantId == OwnerTenantId);
     }
 }
 

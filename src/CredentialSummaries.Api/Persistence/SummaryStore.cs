@@ -11,7 +11,7 @@ public enum AddOutcome
 }
 
 /// <summary>Reads and writes the current owner's summaries; the owner comes from the context's query filter.</summary>
-public sealed class SummaryStore(SummariesDbContext db)
+public sealed class SummaryStore(SummariesDbContext db, TimeProvider clock)
 {
     /// <summary>The owner's rows as an untracked query, for OData to compose into SQL.</summary>
     public IQueryable<CredentialUserRegistrationsSummary> Query() => db.Summaries.AsNoTracking();
@@ -32,84 +32,193 @@ public sealed class SummaryStore(SummariesDbContext db)
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Type Context, bool Tracked),
         Func<SummariesDbContext, string, CancellationToken, Task<CredentialUserRegistrationsSummary?>>> CompiledById = new();
 
-    public async Task<AddOutcome> AddAsync(CredentialUserRegistrationsSummary summary, CancellationToken cancellationToken)
-    {
-        summary.OwnerTenantId = db.OwnerTenantId
-            ?? throw new InvalidOperationException("The store has no owner tenant; writes need an authenticated caller.");
-        db.Summaries.Add(summary);
-        try
+    /// <summary>
+    /// Stores a new summary, with its snapshot, under the owner's next change version; a taken id or tenantId is
+    /// reported, nothing stored.
+    /// </summary>
+    public Task<AddOutcome> AddAsync(CredentialUserRegistrationsSummary summary, CancellationToken cancellationToken) =>
+        WriteAsync(async (owner, version) =>
         {
-            await db.SaveChangesAsync(cancellationToken);
-            return AddOutcome.Added;
-        }
-        catch (DbUpdateException e) when (db.ViolatedUniqueKey(e) is { } columns)
-        {
-            // The owner leads every key, so the other column names the key that was taken.
+            summary.OwnerTenantId = owner;
+            summary.ChangeVersion = version;
+            db.Summaries.Add(summary);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException e) when (db.ViolatedUniqueKey(e) is { } columns)
+            {
+                // The owner leads every key, so the other column names the key that was taken.
+                db.ChangeTracker.Clear();
+                return (false, columns.Contains(nameof(CredentialUserRegistrationsSummary.TenantId)) ? AddOutcome.TenantIdConflict : AddOutcome.IdConflict);
+            }
+
             db.ChangeTracker.Clear();
-            return columns.Contains(nameof(CredentialUserRegistrationsSummary.TenantId)) ? AddOutcome.TenantIdConflict : AddOutcome.IdConflict;
-        }
-    }
+            await ChangeLog.RecordSnapshotAsync(db, CredentialUserRegistrationsSummarySnapshot.Of(summary, clock.GetUtcNow().UtcDateTime), cancellationToken);
+            return (true, AddOutcome.Added);
+        }, cancellationToken);
 
     /// <summary>
-    /// Reads the row, lets <paramref name="change"/> decide and change it, and writes it only if nobody wrote it in
-    /// between (the UPDATE carries the concurrency stamp that was read). Readers never wait for writers. A write that
-    /// lost such a race is retried on the fresh row when <paramref name="retryWhenOvertaken"/> (a PATCH without
-    /// If-Match), and reported as <see cref="UpdateOutcome.Overtaken"/> otherwise (its ETag is stale now).
-    /// The row is read untracked and written by one UPDATE of every column (<see cref="SummaryUpdate"/>): EF Core's
-    /// change tracking and SaveChanges pipeline were a third of a PATCH's CPU, for a statement that never varies.
+    /// Reads the row and lets <paramref name="change"/> decide and change it, then writes it with its snapshot, all in
+    /// one transaction that holds the owner's change counter (<see cref="ChangeLog.NextVersionSql"/>): the owner's
+    /// writes take turns, so the row read is the row written over, and concurrent updates never overtake each other.
+    /// Readers never wait for writers. The row is read untracked and written by one UPDATE of every column
+    /// (<see cref="SummaryUpdate"/>): EF Core's change tracking and SaveChanges pipeline were a third of a PATCH's CPU,
+    /// for a statement that never varies.
     /// </summary>
-    public async Task<(UpdateOutcome Outcome, CredentialUserRegistrationsSummary? Summary)> UpdateAsync(
-        string id, Func<CredentialUserRegistrationsSummary, bool> change, bool retryWhenOvertaken, CancellationToken cancellationToken)
+    public Task<(UpdateOutcome Outcome, CredentialUserRegistrationsSummary? Summary)> UpdateAsync(
+        string id, Func<CredentialUserRegistrationsSummary, bool> change, CancellationToken cancellationToken) =>
+        UpdateAsync(() => FindAsync(id, cancellationToken), change, cancellationToken);
+
+    /// <summary>
+    /// The summary of <paramref name="tenantId"/> updated by <paramref name="change"/>, or, when the owner has none,
+    /// created by <paramref name="create"/>: one transaction holding the owner's change counter, so that concurrent
+    /// upserts of one tenant take turns and exactly one of them creates the row.
+    /// </summary>
+    public Task<(UpsertOutcome Outcome, CredentialUserRegistrationsSummary? Summary)> UpsertByTenantIdAsync(
+        string tenantId,
+        Func<CredentialUserRegistrationsSummary, bool> change,
+        Func<CredentialUserRegistrationsSummary?> create,
+        CancellationToken cancellationToken) =>
+        WriteAsync<(UpsertOutcome, CredentialUserRegistrationsSummary?)>(async (owner, version) =>
+        {
+            if (await FindByTenantIdAsync(tenantId, cancellationToken) is { } stored)
+            {
+                var (outcome, updated) = await ApplyUpdateAsync(stored, change, owner, version, cancellationToken);
+                return (outcome == UpdateOutcome.Updated, (outcome == UpdateOutcome.Updated ? UpsertOutcome.Updated : UpsertOutcome.Refused, updated));
+            }
+
+            if (create() is not { } summary)
+            {
+                return (false, (UpsertOutcome.Refused, null));
+            }
+
+            summary.OwnerTenantId = owner;
+            summary.ChangeVersion = version;
+            db.Summaries.Add(summary);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException e) when (db.ViolatedUniqueKey(e) is not null)
+            {
+                // Only the id can be taken here (the tenant had no row while the counter was held).
+                db.ChangeTracker.Clear();
+                return (false, (UpsertOutcome.IdConflict, summary));
+            }
+
+            db.ChangeTracker.Clear();
+            await ChangeLog.RecordSnapshotAsync(db, CredentialUserRegistrationsSummarySnapshot.Of(summary, clock.GetUtcNow().UtcDateTime), cancellationToken);
+            return (true, (UpsertOutcome.Created, summary));
+        }, cancellationToken);
+
+    /// <summary>One summary by its tenantId (the alternate key), untracked.</summary>
+    public Task<CredentialUserRegistrationsSummary?> FindByTenantIdAsync(string tenantId, CancellationToken cancellationToken) =>
+        CompiledByTenantId.GetOrAdd(db.GetType(), static _ => EF.CompileAsyncQuery((SummariesDbContext context, string tenantId, CancellationToken _) =>
+            context.Summaries.AsNoTracking().FirstOrDefault(s => s.TenantId == tenantId)))(db, tenantId, cancellationToken);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type,
+        Func<SummariesDbContext, string, CancellationToken, Task<CredentialUserRegistrationsSummary?>>> CompiledByTenantId = new();
+
+    /// <summary>As <see cref="UpdateAsync(string, Func{CredentialUserRegistrationsSummary, bool}, CancellationToken)"/>, the row found by <paramref name="find"/>.</summary>
+    public Task<(UpdateOutcome Outcome, CredentialUserRegistrationsSummary? Summary)> UpdateAsync(
+        Func<Task<CredentialUserRegistrationsSummary?>> find, Func<CredentialUserRegistrationsSummary, bool> change, CancellationToken cancellationToken) =>
+        WriteAsync<(UpdateOutcome, CredentialUserRegistrationsSummary?)>(async (owner, version) =>
+        {
+            if (await find() is not { } stored)
+            {
+                return (false, (UpdateOutcome.NotFound, null));
+            }
+
+            var result = await ApplyUpdateAsync(stored, change, owner, version, cancellationToken);
+            return (result.Outcome == UpdateOutcome.Updated, result);
+        }, cancellationToken);
+
+    private async Task<(UpdateOutcome Outcome, CredentialUserRegistrationsSummary Summary)> ApplyUpdateAsync(
+        CredentialUserRegistrationsSummary summary, Func<CredentialUserRegistrationsSummary, bool> change, string owner, long version,
+        CancellationToken cancellationToken)
+    {
+        var readStamp = summary.ConcurrencyStamp;
+        if (!change(summary))
+        {
+            return (UpdateOutcome.Refused, summary);
+        }
+
+        summary.ConcurrencyStamp = CredentialUserRegistrationsSummary.NewConcurrencyStamp();
+        summary.ChangeVersion = version;
+        var update = SummaryUpdate.For(db);
+        // The stamp still guards the write: a writer that did not take the owner's counter would be caught here.
+        if (await db.Database.ExecuteSqlRawAsync(update.Sql, update.Parameters(summary, owner, readStamp), cancellationToken) != 1)
+        {
+            return (UpdateOutcome.Overtaken, summary);
+        }
+
+        await ChangeLog.RecordSnapshotAsync(db, CredentialUserRegistrationsSummarySnapshot.Of(summary, clock.GetUtcNow().UtcDateTime), cancellationToken);
+        return (UpdateOutcome.Updated, summary);
+    }
+
+    /// <summary>Deletes the row if it exists and, when <paramref name="ifMatchStamps"/> is given, still has one of those stamps; a tombstone remembers it for delta queries.</summary>
+    public Task<DeleteOutcome> DeleteAsync(string id, IReadOnlyCollection<string> ifMatchStamps, CancellationToken cancellationToken) =>
+        DeleteAsync(db.Summaries.Where(s => s.Id == id), ifMatchStamps, cancellationToken);
+
+    /// <summary>As <see cref="DeleteAsync(string, IReadOnlyCollection{string}, CancellationToken)"/>, the row of <paramref name="tenantId"/>.</summary>
+    public Task<DeleteOutcome> DeleteByTenantIdAsync(string tenantId, IReadOnlyCollection<string> ifMatchStamps, CancellationToken cancellationToken) =>
+        DeleteAsync(db.Summaries.Where(s => s.TenantId == tenantId), ifMatchStamps, cancellationToken);
+
+    private Task<DeleteOutcome> DeleteAsync(IQueryable<CredentialUserRegistrationsSummary> rows, IReadOnlyCollection<string> ifMatchStamps, CancellationToken cancellationToken) =>
+        WriteAsync(async (owner, version) =>
+        {
+            if (await rows.Select(s => new { s.Id, s.ConcurrencyStamp }).FirstOrDefaultAsync(cancellationToken) is not { } current)
+            {
+                return (false, DeleteOutcome.NotFound);
+            }
+
+            if (ifMatchStamps.Count > 0 && !ifMatchStamps.Contains("*") && !ifMatchStamps.Contains(current.ConcurrencyStamp))
+            {
+                return (false, DeleteOutcome.PreconditionFailed);
+            }
+
+            await db.Summaries.Where(s => s.Id == current.Id).ExecuteDeleteAsync(cancellationToken);
+            await ChangeLog.RecordTombstoneAsync(db, owner, current.Id, version, clock.GetUtcNow().UtcDateTime, cancellationToken);
+            return (true, DeleteOutcome.Deleted);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="write"/> in a transaction that first takes the owner's next change version, which locks
+    /// the owner's counter until the end: the owner's writes take turns and commit in version order. It commits when
+    /// <paramref name="write"/> says so and rolls back otherwise. Inside an OData change set the change set's
+    /// transaction is used, and committing or rolling back is the change set's to do.
+    /// </summary>
+    private async Task<T> WriteAsync<T>(Func<string, long, Task<(bool Commit, T Result)>> write, CancellationToken cancellationToken)
     {
         var owner = db.OwnerTenantId
             ?? throw new InvalidOperationException("The store has no owner tenant; writes need an authenticated caller.");
-        var update = SummaryUpdate.For(db);
-        for (var attempt = 1; ; attempt++)
+        if (db.Database.CurrentTransaction is not null)
         {
-            var summary = await FindAsync(id, cancellationToken);
-            if (summary is null)
-            {
-                return (UpdateOutcome.NotFound, null);
-            }
-
-            var readStamp = summary.ConcurrencyStamp;
-            if (!change(summary))
-            {
-                return (UpdateOutcome.Refused, summary);
-            }
-
-            summary.ConcurrencyStamp = CredentialUserRegistrationsSummary.NewConcurrencyStamp();
-            if (await db.Database.ExecuteSqlRawAsync(update.Sql, update.Parameters(summary, owner, readStamp), cancellationToken) == 1)
-            {
-                return (UpdateOutcome.Updated, summary);
-            }
-
-            if (!retryWhenOvertaken || attempt == MaxUpdateAttempts)
-            {
-                return (UpdateOutcome.Overtaken, null);
-            }
-        }
-    }
-
-    private const int MaxUpdateAttempts = 10;
-
-    /// <summary>Deletes the row if it exists and, when <paramref name="ifMatchStamps"/> is given, still has one of those stamps.</summary>
-    public async Task<DeleteOutcome> DeleteAsync(string id, IReadOnlyCollection<string> ifMatchStamps, CancellationToken cancellationToken)
-    {
-        var rows = db.Summaries.Where(s => s.Id == id);
-        if (ifMatchStamps.Count > 0 && !ifMatchStamps.Contains("*"))
-        {
-            if (await rows.Where(s => ifMatchStamps.Contains(s.ConcurrencyStamp)).ExecuteDeleteAsync(cancellationToken) > 0)
-            {
-                return DeleteOutcome.Deleted;
-            }
-
-            return await rows.AnyAsync(cancellationToken) ? DeleteOutcome.PreconditionFailed : DeleteOutcome.NotFound;
+            return (await write(owner, await ChangeLog.NextVersionAsync(db, owner, cancellationToken))).Result;
         }
 
-        return await rows.ExecuteDeleteAsync(cancellationToken) > 0 ? DeleteOutcome.Deleted : DeleteOutcome.NotFound;
-    }
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var (commit, result) = await write(owner, await ChangeLog.NextVersionAsync(db, owner, cancellationToken));
+        if (commit)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
 
+        return result;
+    }
+}
+
+public enum UpsertOutcome
+{
+    Created,
+    Updated,
+
+    /// <summary>The change or create function declined (a rule or a precondition failed); nothing was written.</summary>
+    Refused,
+
+    /// <summary>The create's id is another summary's.</summary>
+    IdConflict,
 }
 
 public enum UpdateOutcome

@@ -62,7 +62,7 @@ public sealed class SqliteStorageTests(SummariesApiFactory factory) : IClassFixt
     }
 
     [Fact]
-    public async Task The_indexes_serve_tenant_id_display_name_and_last_refreshed_per_owner()
+    public async Task The_indexes_serve_tenant_id_display_name_last_refreshed_and_change_version_per_owner()
     {
         await StartAsync(factory);
 
@@ -73,6 +73,8 @@ public sealed class SqliteStorageTests(SummariesApiFactory factory) : IClassFixt
             new IndexInfo($"IX_{Table}_OwnerTenantId_TenantId", Unique: true, "c", ["OwnerTenantId", "TenantId"]),
             new IndexInfo($"IX_{Table}_OwnerTenantId_TenantDisplayName", Unique: false, "c", ["OwnerTenantId", "TenantDisplayName"]),
             new IndexInfo($"IX_{Table}_OwnerTenantId_LastRefreshedDateTime", Unique: false, "c", ["OwnerTenantId", "LastRefreshedDateTime"]),
+            // Delta queries: the owner's rows changed after a version.
+            new IndexInfo($"IX_{Table}_OwnerTenantId_ChangeVersion", Unique: false, "c", ["OwnerTenantId", "ChangeVersion"]),
         }, options => options.WithStrictOrderingFor(i => i.Columns).ComparingRecordsByMembers());
     }
 

@@ -23,13 +23,14 @@ public sealed class CredentialUserRegistrationsSummaryConfiguration : IEntityTyp
         builder.Property(s => s.MfaConditionalAccessPolicyState).HasMaxLength(SummaryRules.MaxShortTextLength);
 
         // Stored as UTC DateTime so that every provider compares and sorts it in SQL; read back as UTC.
-        builder.Property(s => s.LastRefreshedDateTime).HasConversion(
-            value => value.Kind == DateTimeKind.Utc ? value : value.ToUniversalTime(),
-            value => DateTime.SpecifyKind(value, DateTimeKind.Utc));
+        builder.Property(s => s.LastRefreshedDateTime).HasConversion(UtcDateTime.Converter);
 
         // Every UPDATE and DELETE carries "WHERE ConcurrencyStamp = <the stamp read>", so a write based on a stale
         // read fails instead of overwriting; SummariesDbContext gives each write a new stamp.
         builder.Property(s => s.ConcurrencyStamp).HasMaxLength(32).IsRequired().IsConcurrencyToken();
+
+        // Delta queries: the owner's rows changed after a version.
+        builder.HasIndex(s => new { s.OwnerTenantId, s.ChangeVersion });
 
         builder.HasIndex(s => new { s.OwnerTenantId, s.TenantId }).IsUnique();
         builder.HasIndex(s => new { s.OwnerTenantId, s.TenantDisplayName });

@@ -34,6 +34,9 @@ namespace CredentialSummaries.Api.Persistence.Migrations.PostgreSql
                         .HasColumnType("character varying(64)")
                         .UseCollation("C");
 
+                    b.Property<long>("ChangeVersion")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("ConcurrencyStamp")
                         .IsConcurrencyToken()
                         .IsRequired()
@@ -89,6 +92,8 @@ namespace CredentialSummaries.Api.Persistence.Migrations.PostgreSql
 
                     b.HasKey("OwnerTenantId", "Id");
 
+                    b.HasIndex("OwnerTenantId", "ChangeVersion");
+
                     b.HasIndex("OwnerTenantId", "LastRefreshedDateTime");
 
                     b.HasIndex("OwnerTenantId", "TenantDisplayName");
@@ -97,6 +102,146 @@ namespace CredentialSummaries.Api.Persistence.Migrations.PostgreSql
                         .IsUnique();
 
                     b.ToTable("CredentialUserRegistrationsSummaries", (string)null);
+                });
+
+            modelBuilder.Entity("CredentialSummaries.Api.Model.CredentialUserRegistrationsSummarySnapshot", b =>
+                {
+                    b.Property<string>("OwnerTenantId")
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)")
+                        .UseCollation("C");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)")
+                        .UseCollation("C");
+
+                    b.Property<long>("ChangeVersion")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("LastRefreshedDateTime")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("MfaAndSsprCapableUserCount")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("MfaConditionalAccessPolicyState")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .UseCollation("C");
+
+                    b.Property<int>("MfaExcludedUserCount")
+                        .HasColumnType("integer");
+
+                    b.Property<double>("MfaRegisteredShare")
+                        .HasColumnType("double precision");
+
+                    b.Property<int>("MfaRegisteredUserCount")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Month")
+                        .IsRequired()
+                        .HasMaxLength(7)
+                        .HasColumnType("character varying(7)")
+                        .UseCollation("C");
+
+                    b.Property<double?>("PreviousMonthMfaRegisteredShare")
+                        .HasColumnType("double precision");
+
+                    b.Property<DateTime>("RecordedDateTime")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("SecurityDefaultsEnabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("SsprEnabledUserCount")
+                        .HasColumnType("integer");
+
+                    b.Property<double>("SsprRegisteredShare")
+                        .HasColumnType("double precision");
+
+                    b.Property<int>("SsprRegisteredUserCount")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("SummaryId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .UseCollation("C");
+
+                    b.Property<string>("TenantDisplayName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .UseCollation("C");
+
+                    b.Property<string>("TenantId")
+                        .IsRequired()
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)")
+                        .UseCollation("C");
+
+                    b.Property<string>("TenantLicenseType")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .UseCollation("C");
+
+                    b.Property<int>("TotalUserCount")
+                        .HasColumnType("integer");
+
+                    b.HasKey("OwnerTenantId", "Id");
+
+                    b.HasIndex("RecordedDateTime");
+
+                    b.HasIndex("OwnerTenantId", "Month");
+
+                    b.HasIndex("OwnerTenantId", "SummaryId");
+
+                    b.HasIndex("OwnerTenantId", "TenantId", "Month");
+
+                    b.ToTable("CredentialUserRegistrationsSummarySnapshots", (string)null);
+                });
+
+            modelBuilder.Entity("CredentialSummaries.Api.Model.OwnerChangeCounter", b =>
+                {
+                    b.Property<string>("OwnerTenantId")
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)")
+                        .UseCollation("C");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("OwnerTenantId");
+
+                    b.ToTable("OwnerChangeCounters", (string)null);
+                });
+
+            modelBuilder.Entity("CredentialSummaries.Api.Model.SummaryTombstone", b =>
+                {
+                    b.Property<string>("OwnerTenantId")
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)")
+                        .UseCollation("C");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .UseCollation("C");
+
+                    b.Property<long>("ChangeVersion")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("DeletedDateTime")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("OwnerTenantId", "Id");
+
+                    b.HasIndex("DeletedDateTime");
+
+                    b.HasIndex("OwnerTenantId", "ChangeVersion");
+
+                    b.ToTable("SummaryTombstones", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>

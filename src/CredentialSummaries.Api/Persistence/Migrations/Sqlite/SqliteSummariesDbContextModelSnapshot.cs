@@ -27,6 +27,9 @@ namespace CredentialSummaries.Api.Persistence.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("ChangeVersion")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ConcurrencyStamp")
                         .IsConcurrencyToken()
                         .IsRequired()
@@ -77,6 +80,8 @@ namespace CredentialSummaries.Api.Persistence.Migrations.Sqlite
 
                     b.HasKey("OwnerTenantId", "Id");
 
+                    b.HasIndex("OwnerTenantId", "ChangeVersion");
+
                     b.HasIndex("OwnerTenantId", "LastRefreshedDateTime");
 
                     b.HasIndex("OwnerTenantId", "TenantDisplayName");
@@ -85,6 +90,135 @@ namespace CredentialSummaries.Api.Persistence.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("CredentialUserRegistrationsSummaries", (string)null);
+                });
+
+            modelBuilder.Entity("CredentialSummaries.Api.Model.CredentialUserRegistrationsSummarySnapshot", b =>
+                {
+                    b.Property<string>("OwnerTenantId")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ChangeVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("LastRefreshedDateTime")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("MfaAndSsprCapableUserCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("MfaConditionalAccessPolicyState")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("MfaExcludedUserCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("MfaRegisteredShare")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("MfaRegisteredUserCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Month")
+                        .IsRequired()
+                        .HasMaxLength(7)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("PreviousMonthMfaRegisteredShare")
+                        .HasColumnType("REAL");
+
+                    b.Property<DateTime>("RecordedDateTime")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("SecurityDefaultsEnabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("SsprEnabledUserCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("SsprRegisteredShare")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("SsprRegisteredUserCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SummaryId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TenantDisplayName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TenantId")
+                        .IsRequired()
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TenantLicenseType")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TotalUserCount")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("OwnerTenantId", "Id");
+
+                    b.HasIndex("RecordedDateTime");
+
+                    b.HasIndex("OwnerTenantId", "Month");
+
+                    b.HasIndex("OwnerTenantId", "SummaryId");
+
+                    b.HasIndex("OwnerTenantId", "TenantId", "Month");
+
+                    b.ToTable("CredentialUserRegistrationsSummarySnapshots", (string)null);
+                });
+
+            modelBuilder.Entity("CredentialSummaries.Api.Model.OwnerChangeCounter", b =>
+                {
+                    b.Property<string>("OwnerTenantId")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("OwnerTenantId");
+
+                    b.ToTable("OwnerChangeCounters", (string)null);
+                });
+
+            modelBuilder.Entity("CredentialSummaries.Api.Model.SummaryTombstone", b =>
+                {
+                    b.Property<string>("OwnerTenantId")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ChangeVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("DeletedDateTime")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("OwnerTenantId", "Id");
+
+                    b.HasIndex("DeletedDateTime");
+
+                    b.HasIndex("OwnerTenantId", "ChangeVersion");
+
+                    b.ToTable("SummaryTombstones", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
