@@ -38,11 +38,12 @@ public sealed partial class CredentialUserRegistrationsSummariesController(Summa
     public async Task<IActionResult> Get(string key, CancellationToken cancellationToken)
     {
         var summary = await store.FindAsync(key, cancellationToken);
-        if (summary is null)
-        {
-            return SummaryNotFound(key);
-        }
+        return summary is null ? SummaryNotFound(key) : Found(summary);
+    }
 
+    /// <summary>A GET's answer for a summary found: its ETag, 304 when the client's copy is current, else the entity.</summary>
+    private IActionResult Found(CredentialUserRegistrationsSummary summary)
+    {
         Response.Headers.ETag = EntityTags.Format(summary.ConcurrencyStamp);
         if (EntityTags.IfNoneMatchHits(Request, summary.ConcurrencyStamp))
         {
@@ -97,25 +98,28 @@ public sealed partial class CredentialUserRegistrationsSummariesController(Summa
     public async Task<IActionResult> Patch(string key, [FromBody] Delta<CredentialUserRegistrationsSummary> body, CancellationToken cancellationToken)
     {
         IActionResult? refusal = null;
-        var (outcome, summary) = await store.UpdateAsync(key, stored =>
-        {
-            refusal = !EntityTags.PreconditionsAllow(Request, stored.ConcurrencyStamp)
-                ? new GraphErrorResult(EntityTags.PreconditionFailed(key))
-                : SummaryRules.ApplyUpdate(stored, body, clock.GetUtcNow().UtcDateTime) is { Count: > 0 } violations
-                    ? new GraphErrorResult(violations.ToGraphError())
-                    : null;
-            return refusal is null;
-        }, cancellationToken);
+        var (outcome, summary) = await store.UpdateAsync(key, stored => (refusal = Refuse(stored, body, key)) is null, cancellationToken);
 
         return outcome switch
         {
             UpdateOutcome.Updated => EntityResult.Updated(summary!, summary!.Id, summary.ConcurrencyStamp),
             UpdateOutcome.Refused => refusal!,
             UpdateOutcome.Overtaken when Request.Headers.ContainsKey(HeaderNames.IfMatch) => new GraphErrorResult(EntityTags.PreconditionFailed(key)),
-            UpdateOutcome.Overtaken => SummaryConflict($"The credentialUserRegistrationsSummary '{key}' kept changing while this update was applied; send it again."),
+            UpdateOutcome.Overtaken => SummaryConflict($"The credentialUserRegistrationsSummary '{key}' changed while this update was applied; send it again."),
             _ => SummaryNotFound(key),
         };
     }
+
+    /// <summary>
+    /// Applies a PATCH body to the stored row: null when it may be written, else the answer that refuses it (a failed
+    /// <c>If-Match</c>/<c>If-None-Match</c>, or the rules the merged row breaks).
+    /// </summary>
+    private GraphErrorResult? Refuse(CredentialUserRegistrationsSummary stored, Delta<CredentialUserRegistrationsSummary> body, string key) =>
+        !EntityTags.PreconditionsAllow(Request, stored.ConcurrencyStamp)
+            ? new GraphErrorResult(EntityTags.PreconditionFailed(key))
+            : SummaryRules.ApplyUpdate(stored, body, clock.GetUtcNow().UtcDateTime) is { Count: > 0 } violations
+                ? new GraphErrorResult(violations.ToGraphError())
+                : null;
 
     [Authorize(Policy = GraphPermissions.WritePolicy)]
     public async Task<IActionResult> Delete(string key, CancellationToken cancellationToken)

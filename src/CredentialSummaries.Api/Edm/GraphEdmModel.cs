@@ -17,12 +17,14 @@ public static class GraphEdmModel
     public const string SummaryTypeName = "credentialUserRegistrationsSummary";
     public const string SummaryFullTypeName = Namespace + "." + SummaryTypeName;
 
+    public const string V1Prefix = "v1.0/tenantRelationships/managedTenants";
+    public const string BetaPrefix = "beta/tenantRelationships/managedTenants";
+
     /// <summary>The service roots; both serve the same model and the same data, as Graph's v1.0 and beta do.</summary>
-    public static readonly IReadOnlyList<string> RoutePrefixes =
-    [
-        "v1.0/tenantRelationships/managedTenants",
-        "beta/tenantRelationships/managedTenants",
-    ];
+    public static readonly IReadOnlyList<string> RoutePrefixes = [V1Prefix, BetaPrefix];
+
+    /// <summary>The alternate key (<c>Core.AlternateKeys</c>): <c>…/credentialUserRegistrationsSummaries(tenantId='{guid}')</c>.</summary>
+    public const string TenantIdKey = "tenantId";
 
     public static IEdmModel Build()
     {
@@ -54,6 +56,8 @@ public static class GraphEdmModel
         builder.EnableLowerCamelCase();
 
         var model = (EdmModel)builder.GetEdmModel();
+        var summaryType = model.SchemaElements.OfType<IEdmEntityType>().Single(t => t.Name == SummaryTypeName);
+        model.AddAlternateKeyAnnotation(summaryType, new Dictionary<string, IEdmProperty> { [TenantIdKey] = summaryType.FindProperty(TenantIdKey) }, true);
         CapabilitiesAnnotations.Apply(model);
         model.MarkAsImmutable();
         return model;

@@ -8,6 +8,9 @@ public static class Preferences
     public const string ReturnMinimal = "return=minimal";
     public const string ReturnRepresentation = "return=representation";
 
+    /// <summary>Graph's upsert: a PATCH by alternate key creates the entity when none has that key.</summary>
+    public const string CreateIfMissing = "create-if-missing";
+
     public static bool Has(HttpRequest request, string preference)
     {
         foreach (var header in request.Headers[PreferHeader])

@@ -213,7 +213,8 @@ public static partial class SummaryRules
 
     private const long TicksPerMicrosecond = TimeSpan.TicksPerMicrosecond;
 
-    private static string? NormalizeGuid(string? value) => Guid.TryParse(value, out var guid) ? guid.ToString("D") : null;
+    /// <summary>A GUID in the stored form (lowercase, hyphens), or null when <paramref name="value"/> is none.</summary>
+    public static string? NormalizeGuid(string? value) => Guid.TryParse(value, out var guid) ? guid.ToString("D") : null;
 
     private static string Truncate(string? value) => value is null ? "null" : Echo(value);
 
