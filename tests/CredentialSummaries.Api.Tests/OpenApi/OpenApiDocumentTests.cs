@@ -135,8 +135,9 @@ public sealed class OpenApiDocumentTests(SummariesApiFactory factory) : IClassFi
         var routes = factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Select(e => (Pattern: e.RoutePattern.RawText ?? "", Methods: e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []))
             .Where(r => r.Pattern.StartsWith(root + OpenApiDrift.EntityPath, StringComparison.Ordinal))
-            // The parenthesised key, credentialUserRegistrationsSummaries('{id}'), is OData's other spelling of the same routes.
-            .Where(r => !r.Pattern.Contains('(', StringComparison.Ordinal))
+            // The parenthesised key, credentialUserRegistrationsSummaries('{id}'), is OData's other spelling of the same routes;
+            // the alternate key, (tenantId={tenantId}), is a route of its own.
+            .Where(r => !r.Pattern.Contains('(', StringComparison.Ordinal) || r.Pattern.Contains(AlternateKeyRoute, StringComparison.Ordinal))
             .SelectMany(r => r.Methods.Select(m => $"{m} {Normalize(r.Pattern[root.Length..], properties)}"))
             .ToHashSet();
 
@@ -145,9 +146,12 @@ public sealed class OpenApiDocumentTests(SummariesApiFactory factory) : IClassFi
         documented.Where(o => o.Contains("credentialUserRegistrationsSummaries", StringComparison.Ordinal)).Should().BeSubsetOf(routes);
     }
 
+    private const string AlternateKeyRoute = "(tenantId={tenantId})";
+
     private static string Normalize(string path, HashSet<string> properties) => string.Join('/', path.Split('/').Select(segment => segment switch
     {
         "{key}" => "{id}",
+        _ when segment.EndsWith(AlternateKeyRoute, StringComparison.Ordinal) => segment.Replace(AlternateKeyRoute, "(tenantId='{tenantId}')", StringComparison.Ordinal),
         _ when properties.Contains(segment) => "{property}",
         _ => segment,
     }));

@@ -28,11 +28,20 @@ public sealed class OpenApiOperationTests(SummariesApiFactory factory) : IClassF
                 foreach (var property in template.Contains("{property}", StringComparison.Ordinal) ? properties : [""])
                 {
                     // Writes both ways: the default (the entity) and Prefer: return=minimal (204), each documented.
-                    foreach (var prefer in method is "post" or "patch" && template.StartsWith(OpenApiDrift.EntityPath, StringComparison.Ordinal) ? new[] { "", "return=minimal" } : [""])
+                    // By the alternate key, a PATCH is also tried as the upsert that creates (Prefer: create-if-missing).
+                    var prefers = (method, template) switch
+                    {
+                        ("patch", _) when template.Contains("{tenantId}", StringComparison.Ordinal) => new[] { "", "return=minimal", "create-if-missing" },
+                        ("post" or "patch", _) when template.StartsWith(OpenApiDrift.EntityPath, StringComparison.Ordinal) => ["", "return=minimal"],
+                        _ => [""],
+                    };
+                    foreach (var prefer in prefers)
                     {
                         // A fresh summary with every property set, so that a 404 can only mean a missing route.
-                        var id = (await tenant.Writer.CreateAsync(FullBody())).Id();
-                        var url = "/v1.0" + template.Replace("{id}", id, StringComparison.Ordinal).Replace("{property}", property, StringComparison.Ordinal);
+                        var created = await tenant.Writer.CreateAsync(FullBody());
+                        var tenantId = prefer == "create-if-missing" ? Guid.NewGuid().ToString() : created.GetProperty("tenantId").GetString()!;
+                        var url = "/v1.0" + template.Replace("{id}", created.Id(), StringComparison.Ordinal)
+                            .Replace("{tenantId}", tenantId, StringComparison.Ordinal).Replace("{property}", property, StringComparison.Ordinal);
                         using var request = GraphApi.Request(new HttpMethod(method.ToUpperInvariant()), url, BodyFor(template, method));
                         if (template == ODataBatchPath)
                         {
@@ -55,8 +64,8 @@ public sealed class OpenApiOperationTests(SummariesApiFactory factory) : IClassF
             }
         }
 
-        called.Distinct().Should().HaveCount(10, "the document has ten operations");
-        called.Should().HaveCount(8 + 2 + (2 * properties.Length), "writes are tried both ways and each property is read");
+        called.Distinct().Should().HaveCount(13, "the document has thirteen operations");
+        called.Should().HaveCount(13 + 2 + (2 * properties.Length), "writes are tried both ways (the upsert three ways) and each property is read");
     }
 
     [Fact]
@@ -147,7 +156,8 @@ public sealed class OpenApiOperationTests(SummariesApiFactory factory) : IClassF
     public async Task Every_documented_query_option_is_accepted_where_the_document_lists_it()
     {
         var tenant = new TestTenant(factory);
-        var id = (await tenant.Writer.CreateAsync(FullBody())).Id();
+        var created = await tenant.Writer.CreateAsync(FullBody());
+        var (id, tenantId) = (created.Id(), created.GetProperty("tenantId").GetString()!);
         var document = OpenApiDocumentEndpoint.Document;
         var parameters = document["components"]!["parameters"]!.AsObject();
         var tried = new List<string>();
@@ -169,7 +179,7 @@ public sealed class OpenApiOperationTests(SummariesApiFactory factory) : IClassF
 
                 var name = (string)resolved["name"]!;
                 QueryOptionSamples.Should().ContainKey(name, $"the document lists {name} on GET {template}: give it a sample to try");
-                var url = $"/v1.0{template.Replace("{id}", id, StringComparison.Ordinal)}?{name}={Uri.EscapeDataString(QueryOptionSamples[name])}";
+                var url = $"/v1.0{template.Replace("{id}", id, StringComparison.Ordinal).Replace("{tenantId}", tenantId, StringComparison.Ordinal)}?{name}={Uri.EscapeDataString(QueryOptionSamples[name])}";
                 using var response = await tenant.Reader.GetAsync(url);
 
                 response.StatusCode.Should().Be(System.Net.HttpStatusCode.OK, $"GET {url}: {await response.Content.ReadAsStringAsync()}");
