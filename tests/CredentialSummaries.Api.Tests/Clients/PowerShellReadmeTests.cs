@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using CredentialSummaries.Api.Tests.Fixtures;
 
@@ -10,54 +9,29 @@ namespace CredentialSummaries.Api.Tests.Clients;
 /// <c>&lt;!-- powershell-example: name --&gt;</c> comment), verbatim and in order in one real PowerShell 7 session
 /// (<c>dotnet pwsh</c>, the repository's local tool) from the repository root, against the built app as a real
 /// process in Development on the README's address, http://localhost:5139. The server and pwsh share a fresh HOME,
-/// so the README's own <c>dotnet user-jwts create</c> makes the signing key and the token. One test in one class:
-/// the fixed port allows no second run at the same time.
+/// so the README's own <c>dotnet user-jwts create</c> makes the signing key and the token (<see cref="ReadmePowerShellSession"/>).
+/// The fixed port allows no second run at the same time: the README tests share one collection.
 /// </summary>
-public sealed partial class PowerShellReadmeTests : IDisposable
+[Collection(nameof(ReadmeAddress))]
+public sealed partial class PowerShellReadmeTests
 {
     private const string Section = "### PowerShell";
-    private const int ReadmePort = 5139;
     private const string ReadmeManagingTenant = "4f6a8b2c-0000-4000-8000-000000000001";
     private const string ReadmeManagedTenant = "9b1f4a3e-5c2d-4e8f-a7b6-1c0d2e3f4a5b";
     private const int PageSize = 100;
     private const int Seeded = PageSize + 50;
 
-    private static readonly string[] ExpectedBlocks = ["setup", "create-update-get-list", "paging", "error"];
-
-    private readonly string home = Path.Combine(Path.GetTempPath(), "credentialsummaries-tests", Guid.NewGuid().ToString("N"));
-    private readonly TestDatabase database = TestDatabase.Create();
-
     [Fact]
     public async Task The_readme_PowerShell_blocks_run_verbatim_in_pwsh_7_and_create_update_read_filter_page_and_report_a_Graph_error()
     {
         var started = DateTimeOffset.UtcNow;
-        var blocks = ReadmeBlocks();
-        await PowerShellTool.EnsureAvailableAsync();
-        EnsureReadmePortIsFree();
-        Directory.CreateDirectory(home);
-        var script = Path.Combine(home, "readme-powershell.ps1");
-        await File.WriteAllTextAsync(script, string.Join("\n", blocks.Select(b => b.Script)));
-
-        var sharedHome = new Dictionary<string, string?> { ["HOME"] = home };
-        await using var api = ApiProcess.Start(
-            ExternalTool.DotnetHost(),
-            [ApiProcess.BuiltApiPath, "--urls", $"http://localhost:{ReadmePort}"],
-            new Dictionary<string, string?>(sharedHome.Concat(database.EnvironmentVariables))
-            {
-                ["ASPNETCORE_ENVIRONMENT"] = "Development",
-                ["AzureAd__ClientId"] = "",
-                ["Throttling__Enabled"] = "false",
-            },
-            ApiProcess.BuiltApiDirectory,
-            ReadmePort);
-        await api.WaitUntilAnsweringAsync(TimeSpan.FromSeconds(60));
-        api.HasExited.Should().BeFalse($"the API, not another process that took port {ReadmePort} meanwhile, must answer.\n{api.Transcript}");
-        api.Output.Should().Contain($"Now listening on: http://localhost:{ReadmePort}", api.Transcript);
+        var blocks = ReadmePowerShellSession.ReadmeBlocks(Section, "setup", "create-update-get-list", "paging", "error");
+        await using var session = await ReadmePowerShellSession.StartAsync();
 
         // More than one page of the README's managing tenant, none with security defaults, so that the paging loop
         // must follow @odata.nextLink and the $filter example finds only the summary the script creates.
-        var token = await UserJwtsTool.CreateAsync(sharedHome, "--scope", GraphApi.ReadWrite, "--claim", $"tid={ReadmeManagingTenant}");
-        using var client = api.ClientFor(token, TimeSpan.FromSeconds(30));
+        var token = await session.TokenAsync(ReadmeManagingTenant, GraphApi.ReadWrite);
+        using var client = session.Api.ClientFor(token, TimeSpan.FromSeconds(30));
         for (var i = 0; i < Seeded; i++)
         {
             var body = GraphApi.SeedBody();
@@ -66,12 +40,9 @@ public sealed partial class PowerShellReadmeTests : IDisposable
             await client.CreateAsync(body);
         }
 
-        var (exitCode, output, errors) = await PowerShellTool.RunScriptAsync(script, sharedHome, TimeSpan.FromMinutes(3));
+        var (exitCode, lines, because) = await session.RunAsync(blocks, TimeSpan.FromMinutes(3));
 
-        var because = $"pwsh ran the README's blocks ({string.Join(", ", ExpectedBlocks)}) and wrote:\n--- stdout ---\n{output}\n--- stderr ---\n{errors}\n--- server ---\n{api.Transcript}";
         exitCode.Should().Be(0, because);
-        errors.Should().BeEmpty(because);
-        var lines = output.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         lines.Should().HaveCount(8, because);
         var created = CreatedLine().Match(lines[0]);
         created.Success.Should().BeTrue(because);
@@ -102,61 +73,9 @@ public sealed partial class PowerShellReadmeTests : IDisposable
         (await fabrikam.ReadJsonAsync()).GetProperty("value").GetArrayLength().Should().Be(0, "the error example's create was refused");
     }
 
-    /// <summary>The section's <c>powershell</c> blocks that an <c>&lt;!-- powershell-example: name --&gt;</c> comment follows, verbatim.</summary>
-    private static List<(string Name, string Script)> ReadmeBlocks()
-    {
-        var readme = File.ReadAllText(Path.Combine(ExternalTool.RepositoryRoot, "README.md")).ReplaceLineEndings("\n");
-        var at = readme.IndexOf("\n" + Section + "\n", StringComparison.Ordinal);
-        at.Should().BeGreaterThan(0, $"README.md has a section '{Section}'");
-        var end = readme.IndexOf("\n## ", at + 1, StringComparison.Ordinal);
-        var section = end < 0 ? readme[at..] : readme[at..end];
-        var blocks = MarkedBlock().Matches(section).Select(m => (m.Groups["name"].Value, m.Groups["script"].Value)).ToList();
-        blocks.Select(b => b.Item1).Should().Equal(ExpectedBlocks, "the README marks these PowerShell examples for this test, in this order");
-        return blocks;
-    }
-
-    private static void EnsureReadmePortIsFree()
-    {
-        foreach (var address in new[] { IPAddress.Loopback, IPAddress.IPv6Loopback })
-        {
-            using var listener = new TcpListener(address, ReadmePort);
-            try
-            {
-                listener.Start();
-                listener.Stop();
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
-            {
-                throw new InvalidOperationException(
-                    $"Port {ReadmePort} on {address} is taken: the README's examples call http://localhost:{ReadmePort}, so this test "
-                    + "starts the API there. Stop whatever listens on it (a `dotnet run` of the API, say) and run the test again.", e);
-            }
-            catch (SocketException) when (address.Equals(IPAddress.IPv6Loopback))
-            {
-                // No IPv6 loopback on this machine: localhost is 127.0.0.1 only.
-            }
-        }
-    }
-
-    [GeneratedRegex(@"```powershell\n(?<script>.*?)```\n<!-- powershell-example: (?<name>[\w-]+) -->", RegexOptions.Singleline)]
-    private static partial Regex MarkedBlock();
-
     [GeneratedRegex(@"^created (?<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")]
     private static partial Regex CreatedLine();
 
     [GeneratedRegex(@"^request-id [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     private static partial Regex RequestIdLine();
-
-    public void Dispose()
-    {
-        database.Dispose();
-        try
-        {
-            Directory.Delete(home, recursive: true);
-        }
-        catch (IOException)
-        {
-            // The OS temp cleaner takes it.
-        }
-    }
 }

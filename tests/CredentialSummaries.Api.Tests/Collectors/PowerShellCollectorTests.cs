@@ -1,0 +1,65 @@
+using System.Net;
+using CredentialSummaries.Api.Tests.Fixtures;
+
+namespace CredentialSummaries.Api.Tests.Collectors;
+
+/// <summary>
+/// README "Collectors and dashboards" → "A PowerShell collector", run as written in a real PowerShell 7 against the
+/// built app on the README's address (<see cref="ReadmePowerShellSession"/>): the CSV it writes, then the collector
+/// twice, as two nights' runs. One upsert per managed tenant: created the first night, updated the second.
+/// </summary>
+[Collection(nameof(ReadmeAddress))]
+public sealed class PowerShellCollectorTests
+{
+    private const string Section = "### A PowerShell collector";
+    private const string ReadmeManagingTenant = "4f6a8b2c-0000-4000-8000-000000000002";
+
+    private static readonly (string TenantId, string Name, int Total, int MfaRegistered, int SsprRegistered, bool SecurityDefaults)[] Csv =
+    [
+        ("2c4d6e8f-0000-4000-8000-0000000000a1", "Contoso Ltd", 200, 140, 130, true),
+        ("2c4d6e8f-0000-4000-8000-0000000000a2", "Fabrikam Inc", 80, 20, 15, false),
+        ("2c4d6e8f-0000-4000-8000-0000000000a3", "Northwind Traders", 1200, 1100, 900, true),
+    ];
+
+    [Fact]
+    public async Task The_readme_collector_upserts_each_csv_row_once_creating_on_the_first_run_and_updating_on_the_next()
+    {
+        var blocks = ReadmePowerShellSession.ReadmeBlocks(Section, "collector-setup", "collector");
+        var csv = Path.Combine(ExternalTool.RepositoryRoot, "counts.csv");
+        await using var session = await ReadmePowerShellSession.StartAsync();
+        try
+        {
+            var (firstExit, first, firstBecause) = await session.RunAsync(blocks, TimeSpan.FromMinutes(3));
+            var (secondExit, second, secondBecause) = await session.RunAsync(blocks, TimeSpan.FromMinutes(3));
+
+            firstExit.Should().Be(0, firstBecause);
+            first.Should().Equal(Csv.Select(row => $"201 {row.Name}"), firstBecause);
+            secondExit.Should().Be(0, secondBecause);
+            second.Should().Equal(Csv.Select(row => $"200 {row.Name}"), secondBecause);
+        }
+        finally
+        {
+            File.Delete(csv);
+        }
+
+        // What the store holds: one summary per CSV row, with the CSV's counts, found by its tenantId.
+        var token = await session.TokenAsync(ReadmeManagingTenant, GraphApi.Read);
+        using var client = session.Api.ClientFor(token, TimeSpan.FromSeconds(30));
+        using var count = await client.GetAsync($"{GraphApi.Summaries}/$count");
+        count.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await count.Content.ReadAsStringAsync()).Should().Be("3", "two runs over three rows upserted three summaries");
+        foreach (var row in Csv)
+        {
+            using var response = await client.GetAsync($"{GraphApi.Summaries}(tenantId='{row.TenantId}')");
+            var summary = await response.ReadJsonAsync();
+            response.StatusCode.Should().Be(HttpStatusCode.OK, summary.ToString());
+            summary.GetProperty("@odata.type").GetString().Should().Be(GraphApi.ODataType);
+            summary.GetProperty("tenantDisplayName").GetString().Should().Be(row.Name);
+            summary.GetProperty("totalUserCount").GetInt32().Should().Be(row.Total);
+            summary.GetProperty("mfaRegisteredUserCount").GetInt32().Should().Be(row.MfaRegistered);
+            summary.GetProperty("ssprRegisteredUserCount").GetInt32().Should().Be(row.SsprRegistered);
+            summary.GetProperty("securityDefaultsEnabled").GetBoolean().Should().Be(row.SecurityDefaults);
+            summary.GetProperty("lastRefreshedDateTime").GetDateTimeOffset().Should().BeCloseTo(DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5));
+        }
+    }
+}
