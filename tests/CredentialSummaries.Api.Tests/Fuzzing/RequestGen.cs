@@ -92,7 +92,8 @@ public static class RequestGen
             "application/json;odata.metadata=none", "application/json;q=0", "text/html, application/json;q=0.1", "", "\u00e9", "image/png")
             .Select(v => KeyValuePair.Create("Accept", v)),
         Gen.Elements("return=minimal", "return=representation", "odata.maxpagesize=1", "odata.maxpagesize=0", "odata.maxpagesize=-5",
-            "maxpagesize=2147483648", "odata.maxpagesize=abc", "respond-async", "odata.include-annotations=*", "return=minimal, return=representation", "wait=100")
+            "maxpagesize=2147483648", "odata.maxpagesize=abc", "respond-async", "odata.include-annotations=*", "return=minimal, return=representation", "wait=100",
+            "create-if-missing", "create-if-missing, return=minimal")
             .Select(v => KeyValuePair.Create("Prefer", v)),
         Gen.Elements("*", "W/\"0\"", "\"abc\"", "W/\"", "garbage", "", "W/\"x\", *").Select(v => KeyValuePair.Create("If-Match", v)),
         Gen.Elements("*", "W/\"0\"", "\"abc\"", "W/\"", "garbage", "").Select(v => KeyValuePair.Create("If-None-Match", v)),
@@ -122,9 +123,16 @@ public static class RequestGen
         from root in Gen.Elements(Roots)
         from id in Gen.Frequency((6, Gen.Elements([.. ids])), (1, Gen.Elements("no-such-id", "", "'", "a'b", "%01", "%C3%28", new string('i', 200), "..", "a/b", "(1)", "$count")))
         from property in Gen.Frequency((6, Gen.Elements(ODataQueryGen.Properties)), (1, Gen.Elements("nosuch", "TENANTID", "$ref", "@odata.etag", "")))
-        from shape in Gen.Choose(0, 11)
+        from tenantKey in Gen.Frequency(
+            (4, Gen.Elements(Guid.Empty, Guid.Parse("2c4d6e8f-0000-4000-8000-0000000000a1")).Select(g => $"tenantId='{g}'")),
+            (1, Gen.Elements("tenantId='2C4D6E8F-0000-4000-8000-0000000000A1'", "tenantId=2c4d6e8f-0000-4000-8000-0000000000a1", "tenantId=''",
+                "tenantId='not-a-guid'", "tenantId='", "TENANTID='2c4d6e8f-0000-4000-8000-0000000000a1'", "tenantId='x',id='y'", "nosuch='a'",
+                "tenantId=null", "tenantId='%27'")))
+        from shape in Gen.Choose(0, 13)
         select shape switch
         {
+            12 => $"{root}/credentialUserRegistrationsSummaries({tenantKey})",
+            13 => $"{root}/credentialUserRegistrationsSummaries({tenantKey})/{property}",
             0 or 1 or 2 => $"{root}/credentialUserRegistrationsSummaries",
             3 => $"{root}/credentialUserRegistrationsSummaries/{id}",
             4 => $"{root}/credentialUserRegistrationsSummaries('{id}')",
