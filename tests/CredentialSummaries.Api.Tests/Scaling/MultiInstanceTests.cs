@@ -145,6 +145,51 @@ public sealed class MultiInstanceTests(TwoInstances instances, ITestOutputHelper
     }
 
     [Fact]
+    public async Task Concurrent_upserts_of_one_tenant_through_both_instances_create_one_row_and_every_answer_is_2xx()
+    {
+        const int Rounds = 5;
+        const int PerInstance = 10;
+        using var tenant = instances.NewTenant();
+        var (a, b) = (tenant.A, tenant.B);
+        // Both clients hold an open connection before the first race.
+        (await a.GetAsync($"{GraphApi.Summaries}/$count")).Dispose();
+        (await b.GetAsync($"{GraphApi.Summaries}/$count")).Dispose();
+
+        for (var round = 1; round <= Rounds; round++)
+        {
+            var url = $"{GraphApi.Summaries}(tenantId='{Guid.NewGuid()}')";
+            var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var racers = Enumerable.Range(0, 2 * PerInstance)
+                .Select(i => (Name: i % 2 == 0 ? "A" : "B", Client: i % 2 == 0 ? a : b, Total: 200 + i))
+                .Select(racer => Task.Run(async () =>
+                {
+                    var body = GraphApi.SeedBody();
+                    body.Remove("tenantId");
+                    body["tenantDisplayName"] = $"Upserted through {racer.Name}";
+                    body["totalUserCount"] = racer.Total;
+                    var request = GraphApi.Request(HttpMethod.Patch, url, body, ("Prefer", "create-if-missing"));
+                    await go.Task;
+                    using var response = await racer.Client.SendAsync(request);
+                    return (racer.Name, response.StatusCode, Body: await response.Content.ReadAsStringAsync());
+                }))
+                .ToArray();
+            go.SetResult();
+            var answers = await Task.WhenAll(racers).WaitAsync(RequestTimeout);
+
+            answers.Should().OnlyContain(r => r.StatusCode == HttpStatusCode.Created || r.StatusCode == HttpStatusCode.OK,
+                $"round {round}: {string.Join("\n", answers.Select(r => $"{r.Name} {(int)r.StatusCode} {r.Body}"))}\n{instances.Transcripts}");
+            answers.Count(r => r.StatusCode == HttpStatusCode.Created).Should().Be(1, $"round {round}: one upsert created the row, through either instance");
+            answers.Select(r => JsonDocument.Parse(r.Body).RootElement.Id()).Distinct().Should().ContainSingle($"round {round}: every answer names one row");
+            using var list = await (round % 2 == 0 ? a : b).GetAsync($"{url}");
+            list.StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+
+        using var count = await a.GetAsync($"{GraphApi.Summaries}/$count");
+        (await count.Content.ReadAsStringAsync()).Should().Be(Rounds.ToString(System.Globalization.CultureInfo.InvariantCulture), "one row per tenant");
+        output.WriteLine($"{TestStore.Name}: {Rounds} rounds of {2 * PerInstance} concurrent upserts through two instances, one row each");
+    }
+
+    [Fact]
     public async Task Skiptokens_and_etags_issued_by_one_instance_are_honoured_by_the_other()
     {
         const int Rows = 25;
