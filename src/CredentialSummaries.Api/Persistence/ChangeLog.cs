@@ -76,9 +76,7 @@ internal sealed class ChangeLog
         var values = new object[log.snapshotColumns.Length + 3];
         for (var i = 0; i < log.snapshotColumns.Length; i++)
         {
-            var column = log.snapshotColumns[i];
-            var value = column.GetGetter().GetClrValue(snapshot);
-            values[i] = (column.GetValueConverter() is { } converter ? converter.ConvertToProvider(value) : value)!;
+            values[i] = ModelTable.ProviderValue(log.snapshotColumns[i], snapshot);
         }
 
         values[log.snapshotColumns.Length] = snapshot.OwnerTenantId;
@@ -89,14 +87,4 @@ internal sealed class ChangeLog
 
     public static Task RecordTombstoneAsync(SummariesDbContext db, string owner, string id, long version, DateTime deletedUtc, CancellationToken cancellationToken) =>
         db.Database.ExecuteSqlRawAsync(For(db).TombstoneSql, [owner, id, version, deletedUtc], cancellationToken);
-
-    /// <summary>An entity type's table and column names, delimited for the store.</summary>
-    private sealed class ModelTable(IEntityType entity, ISqlGenerationHelper sql)
-    {
-        private readonly StoreObjectIdentifier table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-
-        public string Name => sql.DelimitIdentifier(table.Name, table.Schema);
-
-        public string this[string property] => sql.DelimitIdentifier(entity.FindProperty(property)!.GetColumnName(table)!);
-    }
 }

@@ -23,14 +23,11 @@ internal sealed class SummaryUpdate
     {
         var key = entity.FindPrimaryKey()!.Properties;
         columns = [.. entity.GetProperties().Where(p => !key.Contains(p))];
-        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-        string Column(IProperty property) => sql.DelimitIdentifier(property.GetColumnName(table)!);
-        var assignments = columns.Select((property, i) => $"{Column(property)} = {{{i}}}");
-        var owner = entity.FindProperty(nameof(CredentialUserRegistrationsSummary.OwnerTenantId))!;
-        var id = entity.FindProperty(nameof(Entity.Id))!;
-        var stamp = entity.FindProperty(nameof(CredentialUserRegistrationsSummary.ConcurrencyStamp))!;
-        Sql = $"UPDATE {sql.DelimitIdentifier(table.Name, table.Schema)} SET {string.Join(", ", assignments)} " +
-            $"WHERE {Column(owner)} = {{{columns.Length}}} AND {Column(id)} = {{{columns.Length + 1}}} AND {Column(stamp)} = {{{columns.Length + 2}}}";
+        var table = new ModelTable(entity, sql);
+        var assignments = columns.Select((property, i) => $"{table.Column(property)} = {{{i}}}");
+        Sql = $"UPDATE {table.Name} SET {string.Join(", ", assignments)} " +
+            $"WHERE {table[nameof(CredentialUserRegistrationsSummary.OwnerTenantId)]} = {{{columns.Length}}} AND {table[nameof(Entity.Id)]} = {{{columns.Length + 1}}} " +
+            $"AND {table[nameof(CredentialUserRegistrationsSummary.ConcurrencyStamp)]} = {{{columns.Length + 2}}}";
     }
 
     /// <summary>The statement, with EF Core's <c>{n}</c> placeholders: the columns in order, then owner, id and the stamp read.</summary>
@@ -41,16 +38,14 @@ internal sealed class SummaryUpdate
             context.Model.FindEntityType(typeof(CredentialUserRegistrationsSummary))!, context.GetService<ISqlGenerationHelper>()), db);
 
     /// <summary>
-    /// The values for <see cref="Sql"/>, through each column's value converter as EF Core would store them. A null is
-    /// a null element, which EF Core's raw SQL sends as a NULL parameter (its signature just does not say so).
+    /// The values for <see cref="Sql"/>, as EF Core would store them (<see cref="ModelTable.ProviderValue"/>).
     /// </summary>
     public object[] Parameters(CredentialUserRegistrationsSummary summary, string owner, string readStamp)
     {
         var values = new object[columns.Length + 3];
         for (var i = 0; i < columns.Length; i++)
         {
-            var value = columns[i].GetGetter().GetClrValue(summary);
-            values[i] = (columns[i].GetValueConverter() is { } converter ? converter.ConvertToProvider(value) : value)!;
+            values[i] = ModelTable.ProviderValue(columns[i], summary);
         }
 
         values[columns.Length] = owner;
