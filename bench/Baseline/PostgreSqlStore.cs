@@ -8,7 +8,7 @@ namespace CredentialSummaries.Bench.Baseline;
 /// PostgreSQL through an <see cref="NpgsqlDataSource"/> (Npgsql's own connection pool). Statements use positional
 /// parameters and are prepared on each physical connection by Npgsql's automatic preparation (<c>Max Auto Prepare</c>,
 /// set here unless the connection string sets it), so after their first uses they run as server-side prepared
-/// statements with binary parameters.
+/// statements with binary parameters. A write's transaction is Npgsql's default (READ COMMITTED), as EF Core's.
 /// </summary>
 internal sealed partial class PostgreSqlStore : ISummaryStore
 {
@@ -20,8 +20,11 @@ internal sealed partial class PostgreSqlStore : ISummaryStore
     ];
 
     private static readonly string FindSql = Positional(SummarySql.Find, "owner", "id");
-    private static readonly string InsertSql = Positional(SummarySql.Insert, ["owner", "id", "tenantId", .. MutableColumns, "stamp"]);
-    private static readonly string UpdateSql = Positional(SummarySql.Update, ["owner", "id", "expectedStamp", .. MutableColumns, "stamp"]);
+    private static readonly string NextVersionSql = Positional(SummarySql.NextVersion, "owner");
+    private static readonly string InsertSql = Positional(SummarySql.Insert, ["owner", "id", "tenantId", .. MutableColumns, "stamp", "changeVersion"]);
+    private static readonly string UpdateSql = Positional(SummarySql.Update, ["owner", "id", "expectedStamp", .. MutableColumns, "stamp", "changeVersion"]);
+    private static readonly string SnapshotSql = Positional(SummarySql.Snapshot,
+        ["owner", "snapshotId", "id", "tenantId", .. MutableColumns, "recordedDateTime", "month", "mfaRegisteredShare", "ssprRegisteredShare", "changeVersion"]);
     private static readonly string[] ListSql =
     [
         Positional(SummarySql.List(false, false), "owner", "limit"),
@@ -61,24 +64,42 @@ internal sealed partial class PostgreSqlStore : ISummaryStore
 
     private sealed class Session(NpgsqlConnection connection) : IStoreSession
     {
+        private NpgsqlTransaction? transaction;
+
         public async ValueTask<Summary?> FindAsync(string owner, string id, CancellationToken cancellationToken)
         {
-            await using var command = new NpgsqlCommand(FindSql, connection);
+            await using var command = new NpgsqlCommand(FindSql, connection, transaction);
             command.Parameters.Add(Text(owner));
             command.Parameters.Add(Text(id));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
         }
 
+        public async ValueTask<long> BeginWriteAsync(string owner, CancellationToken cancellationToken)
+        {
+            transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using var command = new NpgsqlCommand(NextVersionSql, connection, transaction);
+            command.Parameters.Add(Text(owner));
+            return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        public async ValueTask CommitAsync(CancellationToken cancellationToken)
+        {
+            await transaction!.CommitAsync(cancellationToken);
+            await transaction.DisposeAsync();
+            transaction = null;
+        }
+
         public async ValueTask<InsertOutcome> InsertAsync(string owner, Summary summary, CancellationToken cancellationToken)
         {
-            await using var command = new NpgsqlCommand(InsertSql, connection);
+            await using var command = new NpgsqlCommand(InsertSql, connection, transaction);
             var p = command.Parameters;
             p.Add(Text(owner));
             p.Add(Text(summary.Id));
             p.Add(Text(summary.TenantId));
             BindMutable(p, summary);
             p.Add(Text(summary.ConcurrencyStamp));
+            p.Add(new NpgsqlParameter<long> { TypedValue = summary.ChangeVersion });
             try
             {
                 await command.ExecuteNonQueryAsync(cancellationToken);
@@ -92,14 +113,32 @@ internal sealed partial class PostgreSqlStore : ISummaryStore
 
         public async ValueTask<bool> UpdateAsync(string owner, Summary summary, string expectedStamp, CancellationToken cancellationToken)
         {
-            await using var command = new NpgsqlCommand(UpdateSql, connection);
+            await using var command = new NpgsqlCommand(UpdateSql, connection, transaction);
             var p = command.Parameters;
             p.Add(Text(owner));
             p.Add(Text(summary.Id));
             p.Add(Text(expectedStamp));
             BindMutable(p, summary);
             p.Add(Text(summary.ConcurrencyStamp));
+            p.Add(new NpgsqlParameter<long> { TypedValue = summary.ChangeVersion });
             return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        }
+
+        public async ValueTask RecordSnapshotAsync(string owner, Summary summary, DateTime recordedUtc, CancellationToken cancellationToken)
+        {
+            await using var command = new NpgsqlCommand(SnapshotSql, connection, transaction);
+            var p = command.Parameters;
+            p.Add(Text(owner));
+            p.Add(Text(Guid.NewGuid().ToString()));
+            p.Add(Text(summary.Id));
+            p.Add(Text(summary.TenantId));
+            BindMutable(p, summary);
+            p.Add(new NpgsqlParameter<DateTime> { TypedValue = recordedUtc, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            p.Add(Text(SummarySql.MonthOf(summary.LastRefreshedDateTime)));
+            p.Add(new NpgsqlParameter<double> { TypedValue = SummarySql.Share(summary.MfaRegisteredUserCount, summary.TotalUserCount) });
+            p.Add(new NpgsqlParameter<double> { TypedValue = SummarySql.Share(summary.SsprRegisteredUserCount, summary.TotalUserCount) });
+            p.Add(new NpgsqlParameter<long> { TypedValue = summary.ChangeVersion });
+            await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
         public async ValueTask<List<Summary>> ListAsync(string owner, string? displayName, string? afterId, int limit, CancellationToken cancellationToken)
@@ -146,7 +185,16 @@ internal sealed partial class PostgreSqlStore : ISummaryStore
             await command.ExecuteScalarAsync(cancellationToken);
         }
 
-        public ValueTask DisposeAsync() => connection.DisposeAsync();
+        /// <summary>Rolls back a write that was not committed, and returns the connection to the pool.</summary>
+        public async ValueTask DisposeAsync()
+        {
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync();
+            }
+
+            await connection.DisposeAsync();
+        }
 
         private static NpgsqlParameter<string> Text(string value) => new() { TypedValue = value };
 
@@ -184,6 +232,7 @@ internal sealed partial class PostgreSqlStore : ISummaryStore
             MfaConditionalAccessPolicyState = reader.IsDBNull(11) ? null : reader.GetString(11),
             LastRefreshedDateTime = reader.GetDateTime(12),
             ConcurrencyStamp = reader.GetString(13),
+            ChangeVersion = reader.GetInt64(14),
         };
     }
 }

@@ -7,8 +7,9 @@ namespace CredentialSummaries.Bench.Baseline;
 /// <summary>
 /// SQLite through Microsoft.Data.Sqlite. Connections are kept open in a small pool of sessions; each physical
 /// connection gets the service's PRAGMAs once when it opens (WAL, synchronous, busy_timeout, case_sensitive_like) and
-/// keeps one prepared command per statement, so a request binds parameters and steps a compiled statement.
-/// Microsoft.Data.Sqlite's async methods run synchronously anyway, so the sync ones are called.
+/// keeps one prepared command per statement, so a request binds parameters and steps a compiled statement. A write's
+/// transaction is <c>BEGIN IMMEDIATE</c> (Microsoft.Data.Sqlite's default, which EF Core uses too). Microsoft.Data.Sqlite's
+/// async methods run synchronously anyway, so the sync ones are called.
 /// </summary>
 internal sealed class SqliteStore : ISummaryStore
 {
@@ -71,32 +72,51 @@ internal sealed class SqliteStore : ISummaryStore
     private sealed class Session(SqliteStore store, SqliteConnection connection) : IStoreSession
     {
         private SqliteCommand? find;
+        private SqliteCommand? nextVersion;
         private SqliteCommand? insert;
         private SqliteCommand? update;
+        private SqliteCommand? snapshot;
+        private SqliteTransaction? transaction;
         private readonly SqliteCommand?[] lists = new SqliteCommand?[4];
         private readonly SqliteCommand?[] counts = new SqliteCommand?[2];
 
         public ValueTask<Summary?> FindAsync(string owner, string id, CancellationToken cancellationToken)
         {
-            var command = find ??= Prepare(SummarySql.Find, "@owner", "@id");
+            var command = Current(find ??= Prepare(SummarySql.Find, "@owner", "@id"));
             command.Parameters[0].Value = owner;
             command.Parameters[1].Value = id;
             using var reader = command.ExecuteReader();
             return ValueTask.FromResult(reader.Read() ? Read(reader) : null);
         }
 
+        public ValueTask<long> BeginWriteAsync(string owner, CancellationToken cancellationToken)
+        {
+            transaction = connection.BeginTransaction();
+            var command = Current(nextVersion ??= Prepare(SummarySql.NextVersion, "@owner"));
+            command.Parameters[0].Value = owner;
+            return ValueTask.FromResult((long)command.ExecuteScalar()!);
+        }
+
+        public ValueTask CommitAsync(CancellationToken cancellationToken)
+        {
+            transaction!.Commit();
+            EndWrite();
+            return ValueTask.CompletedTask;
+        }
+
         public ValueTask<InsertOutcome> InsertAsync(string owner, Summary summary, CancellationToken cancellationToken)
         {
-            var command = insert ??= Prepare(SummarySql.Insert, "@owner", "@id", "@tenantId", "@tenantDisplayName", "@tenantLicenseType",
+            var command = Current(insert ??= Prepare(SummarySql.Insert, "@owner", "@id", "@tenantId", "@tenantDisplayName", "@tenantLicenseType",
                 "@mfaAndSsprCapableUserCount", "@ssprEnabledUserCount", "@mfaRegisteredUserCount", "@ssprRegisteredUserCount",
                 "@mfaExcludedUserCount", "@totalUserCount", "@securityDefaultsEnabled", "@mfaConditionalAccessPolicyState",
-                "@lastRefreshedDateTime", "@stamp");
+                "@lastRefreshedDateTime", "@stamp", "@changeVersion"));
             var p = command.Parameters;
             p[0].Value = owner;
             p[1].Value = summary.Id;
             p[2].Value = summary.TenantId;
             BindMutable(p, 3, summary);
             p[14].Value = summary.ConcurrencyStamp;
+            p[15].Value = summary.ChangeVersion;
             try
             {
                 command.ExecuteNonQuery();
@@ -111,17 +131,39 @@ internal sealed class SqliteStore : ISummaryStore
 
         public ValueTask<bool> UpdateAsync(string owner, Summary summary, string expectedStamp, CancellationToken cancellationToken)
         {
-            var command = update ??= Prepare(SummarySql.Update, "@owner", "@id", "@expectedStamp", "@tenantDisplayName", "@tenantLicenseType",
+            var command = Current(update ??= Prepare(SummarySql.Update, "@owner", "@id", "@expectedStamp", "@tenantDisplayName", "@tenantLicenseType",
                 "@mfaAndSsprCapableUserCount", "@ssprEnabledUserCount", "@mfaRegisteredUserCount", "@ssprRegisteredUserCount",
                 "@mfaExcludedUserCount", "@totalUserCount", "@securityDefaultsEnabled", "@mfaConditionalAccessPolicyState",
-                "@lastRefreshedDateTime", "@stamp");
+                "@lastRefreshedDateTime", "@stamp", "@changeVersion"));
             var p = command.Parameters;
             p[0].Value = owner;
             p[1].Value = summary.Id;
             p[2].Value = expectedStamp;
             BindMutable(p, 3, summary);
             p[14].Value = summary.ConcurrencyStamp;
+            p[15].Value = summary.ChangeVersion;
             return ValueTask.FromResult(command.ExecuteNonQuery() == 1);
+        }
+
+        public ValueTask RecordSnapshotAsync(string owner, Summary summary, DateTime recordedUtc, CancellationToken cancellationToken)
+        {
+            var command = Current(snapshot ??= Prepare(SummarySql.Snapshot, "@owner", "@snapshotId", "@id", "@tenantId", "@tenantDisplayName",
+                "@tenantLicenseType", "@mfaAndSsprCapableUserCount", "@ssprEnabledUserCount", "@mfaRegisteredUserCount", "@ssprRegisteredUserCount",
+                "@mfaExcludedUserCount", "@totalUserCount", "@securityDefaultsEnabled", "@mfaConditionalAccessPolicyState",
+                "@lastRefreshedDateTime", "@recordedDateTime", "@month", "@mfaRegisteredShare", "@ssprRegisteredShare", "@changeVersion"));
+            var p = command.Parameters;
+            p[0].Value = owner;
+            p[1].Value = Guid.NewGuid().ToString();
+            p[2].Value = summary.Id;
+            p[3].Value = summary.TenantId;
+            BindMutable(p, 4, summary);
+            p[15].Value = FormatTime(recordedUtc);
+            p[16].Value = SummarySql.MonthOf(summary.LastRefreshedDateTime);
+            p[17].Value = SummarySql.Share(summary.MfaRegisteredUserCount, summary.TotalUserCount);
+            p[18].Value = SummarySql.Share(summary.SsprRegisteredUserCount, summary.TotalUserCount);
+            p[19].Value = summary.ChangeVersion;
+            command.ExecuteNonQuery();
+            return ValueTask.CompletedTask;
         }
 
         public ValueTask<List<Summary>> ListAsync(string owner, string? displayName, string? afterId, int limit, CancellationToken cancellationToken)
@@ -129,7 +171,7 @@ internal sealed class SqliteStore : ISummaryStore
             var byName = displayName is not null;
             var after = afterId is not null;
             var index = SummarySql.ListIndex(byName, after);
-            var command = lists[index] ??= Prepare(SummarySql.List(byName, after), ListParameters(byName, after));
+            var command = Current(lists[index] ??= Prepare(SummarySql.List(byName, after), ListParameters(byName, after)));
             var p = command.Parameters;
             p[0].Value = owner;
             p[1].Value = limit;
@@ -157,9 +199,9 @@ internal sealed class SqliteStore : ISummaryStore
         public ValueTask<long> CountAsync(string owner, string? displayName, CancellationToken cancellationToken)
         {
             var byName = displayName is not null;
-            var command = counts[byName ? 1 : 0] ??= byName
+            var command = Current(counts[byName ? 1 : 0] ??= byName
                 ? Prepare(SummarySql.Count(true), "@owner", "@name")
-                : Prepare(SummarySql.Count(false), "@owner");
+                : Prepare(SummarySql.Count(false), "@owner"));
             command.Parameters[0].Value = owner;
             if (byName)
             {
@@ -177,8 +219,15 @@ internal sealed class SqliteStore : ISummaryStore
             return ValueTask.CompletedTask;
         }
 
+        /// <summary>Rolls back a write that was not committed, and returns the connection to the pool.</summary>
         public ValueTask DisposeAsync()
         {
+            if (transaction is not null)
+            {
+                transaction.Rollback();
+                EndWrite();
+            }
+
             store.Return(this);
             return ValueTask.CompletedTask;
         }
@@ -186,14 +235,29 @@ internal sealed class SqliteStore : ISummaryStore
         public void Close()
         {
             find?.Dispose();
+            nextVersion?.Dispose();
             insert?.Dispose();
             update?.Dispose();
+            snapshot?.Dispose();
             foreach (var command in lists.Concat(counts))
             {
                 command?.Dispose();
             }
 
             connection.Dispose();
+        }
+
+        private void EndWrite()
+        {
+            transaction!.Dispose();
+            transaction = null;
+        }
+
+        /// <summary>The command on the session's write transaction, if any: Microsoft.Data.Sqlite wants the connection's own.</summary>
+        private SqliteCommand Current(SqliteCommand command)
+        {
+            command.Transaction = transaction;
+            return command;
         }
 
         private SqliteCommand Prepare(string sql, params string[] parameters)
@@ -257,6 +321,7 @@ internal sealed class SqliteStore : ISummaryStore
             MfaConditionalAccessPolicyState = reader.IsDBNull(11) ? null : reader.GetString(11),
             LastRefreshedDateTime = ParseTime(reader.GetString(12)),
             ConcurrencyStamp = reader.GetString(13),
+            ChangeVersion = reader.GetInt64(14),
         };
     }
 

@@ -36,6 +36,9 @@ internal sealed class Summary
 
     public string ConcurrencyStamp { get; set; } = string.Empty;
 
+    /// <summary>The owner's change version of the row's last write (never in the JSON, as in the service's EDM).</summary>
+    public long ChangeVersion { get; set; }
+
     /// <summary>As the service makes them: a GUID without dashes, new on every write.</summary>
     public static string NewConcurrencyStamp() => Guid.NewGuid().ToString("N");
 

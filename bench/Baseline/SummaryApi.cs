@@ -64,8 +64,9 @@ internal sealed class Outcome
 }
 
 /// <summary>
-/// The service's benchmark operations, by hand: each reads or writes with one or two statements confined to the owner,
-/// and answers what the service answers (statuses, headers, bodies).
+/// The service's benchmark operations, by hand: each reads with one or two statements confined to the owner, or writes
+/// in one transaction as the service does (change version, row, snapshot), and answers what the service answers
+/// (statuses, headers, bodies).
 /// </summary>
 internal sealed partial class SummaryApi(ISummaryStore store)
 {
@@ -171,7 +172,13 @@ internal sealed partial class SummaryApi(ISummaryStore store)
         var session = await store.OpenAsync(cancellationToken);
         await using (session)
         {
+            summary.ChangeVersion = await session.BeginWriteAsync(request.Owner, cancellationToken);
             inserted = await session.InsertAsync(request.Owner, summary, cancellationToken);
+            if (inserted == InsertOutcome.Added)
+            {
+                await session.RecordSnapshotAsync(request.Owner, summary, DateTime.UtcNow, cancellationToken);
+                await session.CommitAsync(cancellationToken);
+            }
         }
 
         return inserted switch
@@ -184,9 +191,10 @@ internal sealed partial class SummaryApi(ISummaryStore store)
     }
 
     /// <summary>
-    /// Reads the row, judges the preconditions and the rules on the merge, and writes it only if its stamp is still
-    /// the one read (the service's optimistic concurrency); a write overtaken by another is tried again unless the
-    /// client sent If-Match, whose ETag is stale by then.
+    /// As the service: one transaction that takes the owner's next change version first (so the owner's writes take
+    /// turns), then reads the row, judges the preconditions and the rules on the merge, writes it under that version
+    /// if its stamp is still the one read, and records its snapshot. The stamp can only have moved under a writer that
+    /// skipped the counter: 412 with If-Match, else 409, never retried.
     /// </summary>
     public async Task<Outcome> UpdateAsync(ApiRequest request, string id, SummaryPatch body, CancellationToken cancellationToken)
     {
@@ -196,42 +204,36 @@ internal sealed partial class SummaryApi(ISummaryStore store)
         var session = await store.OpenAsync(cancellationToken);
         await using (session)
         {
-            for (var attempt = 1; ; attempt++)
+            var version = await session.BeginWriteAsync(request.Owner, cancellationToken);
+            var stored = await session.FindAsync(request.Owner, id, cancellationToken);
+            if (stored is null)
             {
-                var stored = await session.FindAsync(request.Owner, id, cancellationToken);
-                if (stored is null)
-                {
-                    return Outcome.Fail(GraphError.SummaryNotFound(id));
-                }
-
-                var readStamp = stored.ConcurrencyStamp;
-                if ((hasIfMatch && !Lists(headers.IfMatch, readStamp)) || (hasIfNoneMatch && Lists(headers.IfNoneMatch, readStamp)))
-                {
-                    return Outcome.Fail(GraphError.PreconditionFailed(id));
-                }
-
-                if (SummaryBody.ApplyUpdate(stored, body, DateTime.UtcNow) is { } violations)
-                {
-                    return Outcome.Fail(GraphError.Invalid(violations));
-                }
-
-                stored.ConcurrencyStamp = Summary.NewConcurrencyStamp();
-                if (await session.UpdateAsync(request.Owner, stored, readStamp, cancellationToken))
-                {
-                    return Written(request, stored, StatusCodes.Status200OK, location: false);
-                }
-
-                if (hasIfMatch)
-                {
-                    return Outcome.Fail(GraphError.PreconditionFailed(id));
-                }
-
-                if (attempt == 10)
-                {
-                    return Outcome.Fail(GraphError.Conflict(
-                        $"The credentialUserRegistrationsSummary '{id}' kept changing while this update was applied; send it again."));
-                }
+                return Outcome.Fail(GraphError.SummaryNotFound(id));
             }
+
+            var readStamp = stored.ConcurrencyStamp;
+            if ((hasIfMatch && !Lists(headers.IfMatch, readStamp)) || (hasIfNoneMatch && Lists(headers.IfNoneMatch, readStamp)))
+            {
+                return Outcome.Fail(GraphError.PreconditionFailed(id));
+            }
+
+            if (SummaryBody.ApplyUpdate(stored, body, DateTime.UtcNow) is { } violations)
+            {
+                return Outcome.Fail(GraphError.Invalid(violations));
+            }
+
+            stored.ConcurrencyStamp = Summary.NewConcurrencyStamp();
+            stored.ChangeVersion = version;
+            if (!await session.UpdateAsync(request.Owner, stored, readStamp, cancellationToken))
+            {
+                return Outcome.Fail(hasIfMatch
+                    ? GraphError.PreconditionFailed(id)
+                    : GraphError.Conflict($"The credentialUserRegistrationsSummary '{id}' changed while this update was applied; send it again."));
+            }
+
+            await session.RecordSnapshotAsync(request.Owner, stored, DateTime.UtcNow, cancellationToken);
+            await session.CommitAsync(cancellationToken);
+            return Written(request, stored, StatusCodes.Status200OK, location: false);
         }
     }
 

@@ -17,7 +17,8 @@
 #    after replacing what legitimately differs (host:port, request ids and error dates, ids and ETags the run made,
 #    times the run set to "now", the $skiptoken value). Answers that hold nothing volatile are also compared byte
 #    for byte (escaping included). Then compares the tables the two runs left (what the writes stored, column by
-#    column, with the same replacements).
+#    column, with the same replacements): the summaries with their change versions, the owners' change counters and
+#    the snapshots every write recorded (new ids and "now" times masked).
 # Exit status 0 when everything matches; the differences are printed otherwise.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -105,6 +106,13 @@ COLUMNS = ["OwnerTenantId", "Id", "TenantId", "TenantDisplayName", "TenantLicens
            "SsprEnabledUserCount", "MfaRegisteredUserCount", "SsprRegisteredUserCount", "MfaExcludedUserCount", "TotalUserCount",
            "SecurityDefaultsEnabled", "MfaConditionalAccessPolicyState", "LastRefreshedDateTime", "ConcurrencyStamp"]
 QUOTED = ", ".join(f'"{c}"' for c in COLUMNS)
+# What every write also stores: the row's change version, the owner's counter, and a snapshot per write.
+DUMPED = QUOTED + ', "ChangeVersion"'
+COUNTERS = 'SELECT "OwnerTenantId", "Version" FROM "OwnerChangeCounters"'
+SNAPSHOT_COLUMNS = ["OwnerTenantId", "Id", "SummaryId", "TenantId", "TenantDisplayName", "TenantLicenseType", "MfaAndSsprCapableUserCount",
+                    "SsprEnabledUserCount", "MfaRegisteredUserCount", "SsprRegisteredUserCount", "MfaExcludedUserCount", "TotalUserCount",
+                    "SecurityDefaultsEnabled", "MfaConditionalAccessPolicyState", "LastRefreshedDateTime", "RecordedDateTime", "Month",
+                    "MfaRegisteredShare", "SsprRegisteredShare", "PreviousMonthMfaRegisteredShare", "ChangeVersion"]
 
 def sqlite_time(when):
     # EF Core's SQLite text form, "yyyy-MM-dd HH:mm:ss.FFFFFFF".
@@ -135,9 +143,18 @@ class Sqlite:
     def dump(self, connection):
         import sqlite3
         db = sqlite3.connect(connection.split("=", 1)[1])
-        rows = db.execute(f'SELECT {QUOTED}, typeof("LastRefreshedDateTime"), typeof("SecurityDefaultsEnabled") FROM "CredentialUserRegistrationsSummaries"').fetchall()
+        rows = db.execute(f'SELECT {DUMPED}, typeof("LastRefreshedDateTime"), typeof("SecurityDefaultsEnabled") FROM "CredentialUserRegistrationsSummaries"').fetchall()
         db.close()
         return [tuple("" if v is None else str(v) for v in row) for row in rows]
+    def dump_log(self, connection):
+        import sqlite3
+        db = sqlite3.connect(connection.split("=", 1)[1])
+        columns = ", ".join(f'"{c}"' for c in SNAPSHOT_COLUMNS)
+        counters = db.execute(COUNTERS).fetchall()
+        snapshots = db.execute(f'SELECT {columns}, typeof("RecordedDateTime"), typeof("MfaRegisteredShare"), typeof("SecurityDefaultsEnabled") '
+                               'FROM "CredentialUserRegistrationsSummarySnapshots"').fetchall()
+        db.close()
+        return ([tuple(str(v) for v in row) for row in counters], [tuple("" if v is None else str(v) for v in row) for row in snapshots])
     def stop(self):
         pass
 
@@ -186,9 +203,16 @@ class Postgres:
         return self.conn(label)
     def dump(self, connection):
         database = re.search(r"Database=([^;]+)", connection).group(1)
-        out = self.psql(database, f'SELECT {QUOTED.replace(chr(34) + "LastRefreshedDateTime" + chr(34), chr(34) + "LastRefreshedDateTime" + chr(34) + "::text")} '
+        out = self.psql(database, f'SELECT {DUMPED.replace(chr(34) + "LastRefreshedDateTime" + chr(34), chr(34) + "LastRefreshedDateTime" + chr(34) + "::text")} '
                                   'FROM "CredentialUserRegistrationsSummaries"')
         return [tuple(line.split("\x1f")) for line in out.splitlines() if line]
+    def dump_log(self, connection):
+        database = re.search(r"Database=([^;]+)", connection).group(1)
+        columns = ", ".join(f'"{c}"::text' if c.endswith("DateTime") else f'"{c}"' for c in SNAPSHOT_COLUMNS)
+        counters = self.psql(database, COUNTERS)
+        snapshots = self.psql(database, f'SELECT {columns} FROM "CredentialUserRegistrationsSummarySnapshots"')
+        return ([tuple(line.split("\x1f")) for line in counters.splitlines() if line],
+                [tuple(line.split("\x1f")) for line in snapshots.splitlines() if line])
     def stop(self):
         subprocess.run(["runuser", "-u", "postgres", "--", f"{PG_BIN}/pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop"], capture_output=True)
 
@@ -484,6 +508,29 @@ def norm_row(row):
         values[13] = "<now>"
     return tuple(values)
 
+def norm_snapshot(row):
+    values = list(row)
+    if GUID.match(values[1]):
+        values[1] = "<new-id>"
+    if values[2] not in SEEDED_IDS and GUID.match(values[2]):
+        values[2] = "<new-id>"
+    for time_column in (14, 15):
+        if near_now(values[time_column]):
+            values[time_column] = "<now>"
+    return tuple(values)
+
+def compare_rows(label, service_rows, baseline_rows):
+    """1 when the two targets left different rows (listed), else 0."""
+    if service_rows == baseline_rows:
+        print(f"  same  {label:32} {len(service_rows)} rows, every column")
+        return 0
+    print(f"  DIFF  {label}")
+    for r in [r for r in service_rows if r not in baseline_rows][:10]:
+        print(f"          service only:  {r}")
+    for r in [r for r in baseline_rows if r not in service_rows][:10]:
+        print(f"          baseline only: {r}")
+    return 1
+
 def compare(store):
     print(f"== {store.name}: the service migrates a fresh database, {len(ROWS)} rows are seeded in SQL")
     migrator, _ = start("service", store, store.create())
@@ -505,18 +552,12 @@ def compare(store):
                 print(f"        {part}:\n          service:  {json.dumps(service.get(part), ensure_ascii=False)[:3000]}\n"
                       f"          baseline: {json.dumps(baseline.get(part), ensure_ascii=False)[:3000]}")
     tables = {kind: sorted(norm_row(r) for r in store.dump(connections[kind])) for kind in ("service", "baseline")}
-    if tables["service"] == tables["baseline"]:
-        print(f"  same  stored rows after the runs        {len(tables['service'])} rows, every column")
-    else:
-        failures += 1
-        only_service = [r for r in tables["service"] if r not in tables["baseline"]]
-        only_baseline = [r for r in tables["baseline"] if r not in tables["service"]]
-        print("  DIFF  stored rows after the runs")
-        for r in only_service[:10]:
-            print(f"          service only:  {r}")
-        for r in only_baseline[:10]:
-            print(f"          baseline only: {r}")
-    print(f"== {store.name}: {len(results['service']) + 1 - failures} passed, {failures} failed")
+    failures += compare_rows("stored rows after the runs", tables["service"], tables["baseline"])
+    logs = {kind: store.dump_log(connections[kind]) for kind in ("service", "baseline")}
+    failures += compare_rows("owners' change counters", sorted(logs["service"][0]), sorted(logs["baseline"][0]))
+    failures += compare_rows("snapshots of the writes", sorted(norm_snapshot(r) for r in logs["service"][1]),
+                             sorted(norm_snapshot(r) for r in logs["baseline"][1]))
+    print(f"== {store.name}: {len(results['service']) + 3 - failures} passed, {failures} failed")
     return failures
 
 failures = 0
