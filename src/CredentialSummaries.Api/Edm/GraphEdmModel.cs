@@ -16,6 +16,7 @@ public static class GraphEdmModel
     public const string EntitySetName = "credentialUserRegistrationsSummaries";
     public const string SummaryTypeName = "credentialUserRegistrationsSummary";
     public const string SummaryFullTypeName = Namespace + "." + SummaryTypeName;
+    public const string DeltaFunctionName = "delta";
 
     /// <summary>The service roots; both serve the same model and the same data, as Graph's v1.0 and beta do.</summary>
     public static readonly IReadOnlyList<string> RoutePrefixes =
@@ -47,6 +48,11 @@ public static class GraphEdmModel
         summary.Ignore(s => s.ChangeVersion);
         summary.Property(s => s.TenantId).IsRequired();
         summary.Property(s => s.TenantDisplayName).IsRequired();
+
+        // Graph's delta query, in Graph's namespace as Graph declares it: …/credentialUserRegistrationsSummaries/delta().
+        var delta = summary.Collection.Function(DeltaFunctionName);
+        delta.Namespace = GraphNamespace;
+        delta.ReturnsCollectionFromEntitySet<CredentialUserRegistrationsSummary>(EntitySetName);
 
         // Not published yet: the history's entity set comes with its controller.
         builder.Ignore<CredentialUserRegistrationsSummarySnapshot>();
