@@ -114,11 +114,15 @@ public static class DeltaRoutes
         $"/{GraphEdmModel.EntitySetName}/{GraphEdmModel.GraphNamespace}.{GraphEdmModel.DeltaFunctionName}",
     ];
 
+    /// <summary>
+    /// Only reads: a PATCH or DELETE of <c>…/credentialUserRegistrationsSummaries/delta</c> still addresses the summary
+    /// whose id is <c>delta</c> (which a GET reaches as <c>…/credentialUserRegistrationsSummaries('delta')</c>).
+    /// </summary>
     public static void AddParentheses(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var path = request.Path.Value;
-        if (path is not null && Array.Exists(Endings, e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
+        if ((HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) && path is not null && Array.Exists(Endings, e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
         {
             request.Path = new PathString(path + "()");
         }

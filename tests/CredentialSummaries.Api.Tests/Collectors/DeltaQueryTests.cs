@@ -269,6 +269,21 @@ public sealed class DeltaQueryTests(SummariesApiFactory factory) : IClassFixture
         anonymous.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
     }
 
+    [Fact]
+    public async Task A_summary_whose_id_is_delta_stays_reachable_by_its_parenthesised_key_and_by_writes()
+    {
+        var a = new TestTenant(factory);
+        await a.Writer.CreateAsync(Body("Named delta", 1, id: "delta"));
+
+        using var read = await a.Reader.GetAsync($"{GraphApi.Summaries}('delta')");
+        (await read.ReadJsonAsync()).GetProperty("tenantDisplayName").GetString().Should().Be("Named delta");
+        await PatchAsync(a.Writer, "delta", "Renamed delta");
+        using var page = await a.Reader.GetAsync($"{GraphApi.Summaries}/delta");
+        (await page.ReadJsonAsync()).GetProperty("value").EnumerateArray().Select(e => e.GetProperty("tenantDisplayName").GetString())
+            .Should().Equal("Renamed delta");
+        await DeleteAsync(a.Writer, "delta");
+    }
+
     /// <summary>Follows next links from <paramref name="url"/> to the delta link, checking each page's shape.</summary>
     private static async Task<(List<List<JsonElement>> Pages, string DeltaLink)> WalkAsync(HttpClient client, string url, int pageSize)
     {
