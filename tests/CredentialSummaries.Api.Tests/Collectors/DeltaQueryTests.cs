@@ -244,6 +244,23 @@ public sealed class DeltaQueryTests(SummariesApiFactory factory) : IClassFixture
         await response.ShouldBeGraphErrorAsync(HttpStatusCode.BadRequest, "BadRequest", $"'{option}' is not supported on delta");
     }
 
+    [Fact]
+    public async Task A_repeated_option_a_skiptoken_with_a_deltatoken_or_an_accept_without_json_is_refused_in_graphs_shape()
+    {
+        var a = new TestTenant(factory);
+        foreach (var query in new[] { "$deltatoken=latest&$deltatoken=latest", "$select=id&select=id" })
+        {
+            using var repeated = await a.Reader.GetAsync($"{Delta}?{query}");
+            await repeated.ShouldBeGraphErrorAsync(HttpStatusCode.BadRequest, "BadRequest", "more than once");
+        }
+
+        using var both = await a.Reader.GetAsync($"{Delta}?$deltatoken=latest&$skiptoken=x");
+        await both.ShouldBeGraphErrorAsync(HttpStatusCode.BadRequest, "BadRequest", "not both");
+
+        using var xml = await a.Reader.SendAsync(GraphApi.Request(HttpMethod.Get, Delta, null, ("Accept", "application/xml")));
+        await xml.ShouldBeGraphErrorAsync(HttpStatusCode.NotAcceptable, "NotAcceptable");
+    }
+
     [Theory]
     [InlineData(GraphApi.Summaries + "/delta()")]
     [InlineData(GraphApi.Summaries + "/delta")]
