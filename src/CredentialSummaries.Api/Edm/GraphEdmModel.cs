@@ -16,6 +16,7 @@ public static class GraphEdmModel
     public const string EntitySetName = "credentialUserRegistrationsSummaries";
     public const string SummaryTypeName = "credentialUserRegistrationsSummary";
     public const string SummaryFullTypeName = Namespace + "." + SummaryTypeName;
+    public const string DeltaFunctionName = "delta";
 
     public const string V1Prefix = "v1.0/tenantRelationships/managedTenants";
     public const string BetaPrefix = "beta/tenantRelationships/managedTenants";
@@ -49,6 +50,11 @@ public static class GraphEdmModel
         summary.Ignore(s => s.ChangeVersion);
         summary.Property(s => s.TenantId).IsRequired();
         summary.Property(s => s.TenantDisplayName).IsRequired();
+
+        // Graph's delta query, in Graph's namespace as Graph declares it: …/credentialUserRegistrationsSummaries/delta().
+        var delta = summary.Collection.Function(DeltaFunctionName);
+        delta.Namespace = GraphNamespace;
+        delta.ReturnsCollectionFromEntitySet<CredentialUserRegistrationsSummary>(EntitySetName);
 
         // Not published yet: the history's entity set comes with its controller.
         builder.Ignore<CredentialUserRegistrationsSummarySnapshot>();

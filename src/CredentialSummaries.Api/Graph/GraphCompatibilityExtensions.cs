@@ -24,6 +24,7 @@ public static class GraphCompatibilityExtensions
         builder.Services.Configure<GraphCompatibilityOptions>(builder.Configuration.GetSection(GraphCompatibilityOptions.Section));
         builder.Services.AddExceptionHandler<GraphExceptionHandler>();
         builder.Services.AddSingleton<SkipTokenProtector>();
+        builder.Services.AddSingleton<DeltaTokens>();
 
         // First, ahead of the formatters AddOData inserts: a plain write body already read by GraphWriteRequestFilter.
         builder.Services.PostConfigure<MvcOptions>(options => options.InputFormatters.Insert(0, new ReadSummaryBodyInputFormatter()));
@@ -85,6 +86,12 @@ public static class GraphCompatibilityExtensions
     public static WebApplication UseGraphCompatibility(this WebApplication app)
     {
         app.UseMiddleware<GraphRequestIdMiddleware>();
+        // Graph answers …/delta as well as …/delta(); OData's routes have one or the other, so the first becomes the second.
+        app.Use((context, next) =>
+        {
+            DeltaRoutes.AddParentheses(context.Request);
+            return next(context);
+        });
         // GraphExceptionHandler answers every exception; the fallback only satisfies the middleware's need for one
         // without registering ProblemDetails, which MVC would otherwise use for its own 406 bodies.
         app.UseExceptionHandler(new ExceptionHandlerOptions
@@ -95,6 +102,30 @@ public static class GraphCompatibilityExtensions
             .WriteAsync(context.HttpContext));
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         return app;
+    }
+}
+
+/// <summary>The delta function's paths without parentheses (<c>…/delta</c>, <c>…/microsoft.graph.delta</c>), which Graph also answers.</summary>
+public static class DeltaRoutes
+{
+    private static readonly string[] Endings =
+    [
+        $"/{GraphEdmModel.EntitySetName}/{GraphEdmModel.DeltaFunctionName}",
+        $"/{GraphEdmModel.EntitySetName}/{GraphEdmModel.GraphNamespace}.{GraphEdmModel.DeltaFunctionName}",
+    ];
+
+    /// <summary>
+    /// Only reads: a PATCH or DELETE of <c>…/credentialUserRegistrationsSummaries/delta</c> still addresses the summary
+    /// whose id is <c>delta</c> (which a GET reaches as <c>…/credentialUserRegistrationsSummaries('delta')</c>).
+    /// </summary>
+    public static void AddParentheses(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var path = request.Path.Value;
+        if ((HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) && path is not null && Array.Exists(Endings, e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
+        {
+            request.Path = new PathString(path + "()");
+        }
     }
 }
 

@@ -44,6 +44,10 @@ public static class SummaryJson
     private static readonly JsonEncodedText SecurityDefaultsEnabled = JsonEncodedText.Encode("securityDefaultsEnabled");
     private static readonly JsonEncodedText MfaConditionalAccessPolicyState = JsonEncodedText.Encode("mfaConditionalAccessPolicyState");
     private static readonly JsonEncodedText LastRefreshedDateTime = JsonEncodedText.Encode("lastRefreshedDateTime");
+    private static readonly JsonEncodedText NextLink = JsonEncodedText.Encode("@odata.nextLink");
+    private static readonly JsonEncodedText DeltaLink = JsonEncodedText.Encode("@odata.deltaLink");
+    private static readonly JsonEncodedText Removed = JsonEncodedText.Encode("@removed");
+    private static readonly JsonEncodedText Reason = JsonEncodedText.Encode("reason");
 
     /// <summary>
     /// Whether the request asks for nothing but the default answer: no query string, an <c>Accept</c> that is absent
@@ -175,28 +179,120 @@ public static class SummaryJson
         await response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted);
     }
 
-    private static void WriteProperties(Utf8JsonWriter writer, CredentialUserRegistrationsSummary s)
+    private static void WriteProperties(Utf8JsonWriter writer, CredentialUserRegistrationsSummary s, IReadOnlySet<string>? select = null)
     {
         writer.WriteString(Type, TypeValue);
         writer.WriteString(ETag, EntityTags.Format(s.ConcurrencyStamp));
+        // The key is always written, selected or not, as OData does.
         writer.WriteString(Id, s.Id);
-        writer.WriteString(TenantId, s.TenantId);
-        writer.WriteString(TenantDisplayName, s.TenantDisplayName);
-        WriteNullable(writer, TenantLicenseType, s.TenantLicenseType);
-        writer.WriteNumber(MfaAndSsprCapableUserCount, s.MfaAndSsprCapableUserCount);
-        writer.WriteNumber(SsprEnabledUserCount, s.SsprEnabledUserCount);
-        writer.WriteNumber(MfaRegisteredUserCount, s.MfaRegisteredUserCount);
-        writer.WriteNumber(SsprRegisteredUserCount, s.SsprRegisteredUserCount);
-        writer.WriteNumber(MfaExcludedUserCount, s.MfaExcludedUserCount);
-        writer.WriteNumber(TotalUserCount, s.TotalUserCount);
-        writer.WriteBoolean(SecurityDefaultsEnabled, s.SecurityDefaultsEnabled);
-        WriteNullable(writer, MfaConditionalAccessPolicyState, s.MfaConditionalAccessPolicyState);
+        if (Selected(select, "tenantId"))
+        {
+            writer.WriteString(TenantId, s.TenantId);
+        }
+
+        if (Selected(select, "tenantDisplayName"))
+        {
+            writer.WriteString(TenantDisplayName, s.TenantDisplayName);
+        }
+
+        if (Selected(select, "tenantLicenseType"))
+        {
+            WriteNullable(writer, TenantLicenseType, s.TenantLicenseType);
+        }
+
+        WriteCount(writer, select, "mfaAndSsprCapableUserCount", MfaAndSsprCapableUserCount, s.MfaAndSsprCapableUserCount);
+        WriteCount(writer, select, "ssprEnabledUserCount", SsprEnabledUserCount, s.SsprEnabledUserCount);
+        WriteCount(writer, select, "mfaRegisteredUserCount", MfaRegisteredUserCount, s.MfaRegisteredUserCount);
+        WriteCount(writer, select, "ssprRegisteredUserCount", SsprRegisteredUserCount, s.SsprRegisteredUserCount);
+        WriteCount(writer, select, "mfaExcludedUserCount", MfaExcludedUserCount, s.MfaExcludedUserCount);
+        WriteCount(writer, select, "totalUserCount", TotalUserCount, s.TotalUserCount);
+        if (Selected(select, "securityDefaultsEnabled"))
+        {
+            writer.WriteBoolean(SecurityDefaultsEnabled, s.SecurityDefaultsEnabled);
+        }
+
+        if (Selected(select, "mfaConditionalAccessPolicyState"))
+        {
+            WriteNullable(writer, MfaConditionalAccessPolicyState, s.MfaConditionalAccessPolicyState);
+        }
+
+        if (!Selected(select, "lastRefreshedDateTime"))
+        {
+            return;
+        }
+
         // Edm.DateTimeOffset in UTC as ODataLib writes it: no trailing zeros in the fraction, none at all for whole seconds.
         Span<char> time = stackalloc char[40];
         writer.WriteString(LastRefreshedDateTime,
             s.LastRefreshedDateTime.TryFormat(time, out var written, "yyyy'-'MM'-'dd'T'HH':'mm':'ss.FFFFFFF'Z'", CultureInfo.InvariantCulture)
                 ? time[..written]
                 : s.LastRefreshedDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss.FFFFFFF'Z'", CultureInfo.InvariantCulture));
+    }
+
+    private static bool Selected(IReadOnlySet<string>? select, string property) => select is null || select.Contains(property);
+
+    private static void WriteCount(Utf8JsonWriter writer, IReadOnlySet<string>? select, string property, JsonEncodedText name, int value)
+    {
+        if (Selected(select, property))
+        {
+            writer.WriteNumber(name, value);
+        }
+    }
+
+    /// <summary>
+    /// Writes a page of a delta round (<c>…/delta()</c>): <c>@odata.context</c>, <c>value</c> with each summary in the
+    /// list's shape (only the selected properties and the id, when the page has a selection), or an <c>@removed</c>
+    /// entry, and either <c>@odata.nextLink</c> or <c>@odata.deltaLink</c>.
+    /// </summary>
+    public static async Task WriteDeltaPageAsync(HttpContext context, DeltaPage page)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(page);
+        using var buffer = new PooledBufferWriter(64 * 1024);
+        await using (var writer = new Utf8JsonWriter(buffer, Options))
+        {
+            writer.WriteStartObject();
+            writer.WriteString(Context, page.ContextUrl);
+            writer.WriteStartArray(Value);
+            foreach (var entry in page.Entries)
+            {
+                writer.WriteStartObject();
+                if (entry.RemovedReason is null)
+                {
+                    WriteProperties(writer, entry.Row!, page.Select);
+                }
+                else
+                {
+                    // A row that left the filtered view keeps its type; a deleted one is its id alone, as Graph writes it.
+                    if (entry.RemovedReason != DeltaEntry.Deleted)
+                    {
+                        writer.WriteString(Type, TypeValue);
+                    }
+
+                    writer.WriteString(Id, entry.Id);
+                    writer.WriteStartObject(Removed);
+                    writer.WriteString(Reason, entry.RemovedReason);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            if (page.NextLink is not null)
+            {
+                writer.WriteString(NextLink, page.NextLink);
+            }
+
+            if (page.DeltaLink is not null)
+            {
+                writer.WriteString(DeltaLink, page.DeltaLink);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        await SendAsync(context, buffer);
     }
 
     private static void WriteNullable(Utf8JsonWriter writer, JsonEncodedText name, string? value)
@@ -232,5 +328,30 @@ public sealed class SummaryPageResult(IEnumerable<CredentialUserRegistrationsSum
         var feature = context.HttpContext.Request.ODataFeature();
         context.HttpContext.Response.StatusCode = StatusCodes.Status200OK;
         return SummaryJson.WritePageAsync(context.HttpContext, rows, feature.TotalCount);
+    }
+}
+
+/// <summary>One entry of a delta page: a summary as it is now, or the id of one that was deleted or left the filtered view.</summary>
+public sealed record DeltaEntry(string Id, CredentialUserRegistrationsSummary? Row, string? RemovedReason)
+{
+    public const string Deleted = "deleted";
+    public const string Changed = "changed";
+
+    public static DeltaEntry Current(CredentialUserRegistrationsSummary row) => new(row.Id, row, null);
+
+    public static DeltaEntry Removal(string id, string reason) => new(id, null, reason);
+}
+
+/// <summary>A page of a delta round as <see cref="SummaryJson.WriteDeltaPageAsync"/> writes it; one of the two links is set.</summary>
+public sealed record DeltaPage(string ContextUrl, IReadOnlyList<DeltaEntry> Entries, IReadOnlySet<string>? Select, string? NextLink, string? DeltaLink);
+
+/// <summary>A 200 with a delta page written by <see cref="SummaryJson"/>.</summary>
+public sealed class DeltaPageResult(DeltaPage page) : IActionResult
+{
+    public Task ExecuteResultAsync(ActionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.HttpContext.Response.StatusCode = StatusCodes.Status200OK;
+        return SummaryJson.WriteDeltaPageAsync(context.HttpContext, page);
     }
 }

@@ -184,6 +184,16 @@ public sealed class SummaryStore(SummariesDbContext db, TimeProvider clock)
         }, cancellationToken);
 
     /// <summary>
+    /// The owner's last committed change version (0 before its first write). The owner's writes commit in version
+    /// order, so every change up to it is visible to the queries that follow: a delta round's base.
+    /// </summary>
+    public Task<long> CurrentChangeVersionAsync(CancellationToken cancellationToken) =>
+        db.ChangeCounters.AsNoTracking().Select(c => c.Version).FirstOrDefaultAsync(cancellationToken);
+
+    /// <summary>The owner's deleted summaries still remembered, as an untracked query.</summary>
+    public IQueryable<SummaryTombstone> Tombstones() => db.Tombstones.AsNoTracking();
+
+    /// <summary>
     /// Runs <paramref name="write"/> in a transaction that first takes the owner's next change version, which locks
     /// the owner's counter until the end: the owner's writes take turns and commit in version order. It commits when
     /// <paramref name="write"/> says so and rolls back otherwise. Inside an OData change set the change set's

@@ -10,12 +10,24 @@ namespace CredentialSummaries.Api.Query;
 /// every instance). The owner tenant is sealed in with the cursor, so a token is good only for the tenant it was
 /// issued to. Tokens are base64url, safe in a URL without escaping.
 /// </summary>
-public sealed class SkipTokenProtector(IDataProtectionProvider provider)
+public sealed class SkipTokenProtector
 {
     private const string Purpose = "CredentialSummaries.SkipToken.v1";
     private const char Separator = '\n';
 
-    private readonly IDataProtector protector = provider.CreateProtector(Purpose);
+    private readonly IDataProtector protector;
+
+    public SkipTokenProtector(IDataProtectionProvider provider)
+        : this(provider, Purpose)
+    {
+    }
+
+    /// <summary>The same sealing under another purpose, so that one kind of token is never accepted as another.</summary>
+    internal SkipTokenProtector(IDataProtectionProvider provider, string purpose)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        protector = provider.CreateProtector(purpose);
+    }
 
     public string Seal(string? ownerTenantId, string cursor) =>
         Base64Url.EncodeToString(protector.Protect(Encoding.UTF8.GetBytes($"{ownerTenantId}{Separator}{cursor}")));

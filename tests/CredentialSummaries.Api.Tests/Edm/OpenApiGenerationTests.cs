@@ -36,6 +36,7 @@ public sealed class OpenApiGenerationTests(SummariesApiFactory factory) : IClass
         {
             ["/credentialUserRegistrationsSummaries"] = ["get", "post"],
             ["/credentialUserRegistrationsSummaries/{id}"] = ["delete", "get", "patch"],
+            ["/credentialUserRegistrationsSummaries/microsoft.graph.delta()"] = ["get"],
             ["/$batch"] = ["post"],
         });
         var listParameters = openApi.RootElement.GetProperty("paths").GetProperty("/credentialUserRegistrationsSummaries").GetProperty("get")

@@ -135,9 +135,10 @@ public sealed class OpenApiDocumentTests(SummariesApiFactory factory) : IClassFi
         var routes = factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Select(e => (Pattern: e.RoutePattern.RawText ?? "", Methods: e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []))
             .Where(r => r.Pattern.StartsWith(root + OpenApiDrift.EntityPath, StringComparison.Ordinal))
-            // The parenthesised key, credentialUserRegistrationsSummaries('{id}'), is OData's other spelling of the same routes;
-            // the alternate key, (tenantId={tenantId}), is a route of its own.
-            .Where(r => !r.Pattern.Contains('(', StringComparison.Ordinal) || r.Pattern.Contains(AlternateKeyRoute, StringComparison.Ordinal))
+            // The parenthesised key, credentialUserRegistrationsSummaries('{id}'), is OData's other spelling of the same routes,
+            // as the namespace-qualified delta function, …/microsoft.graph.delta(), is of …/delta(); the alternate key,
+            // (tenantId={tenantId}), is a route of its own.
+            .Where(r => !r.Pattern.Contains("({key})", StringComparison.Ordinal) && !r.Pattern.Contains("/microsoft.graph.", StringComparison.Ordinal))
             .SelectMany(r => r.Methods.Select(m => $"{m} {Normalize(r.Pattern[root.Length..], properties)}"))
             .ToHashSet();
 
