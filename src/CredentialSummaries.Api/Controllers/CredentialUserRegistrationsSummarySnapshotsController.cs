@@ -18,7 +18,8 @@ namespace CredentialSummaries.Api.Controllers;
 public sealed class CredentialUserRegistrationsSummarySnapshotsController(HistoryStore store) : ODataController
 {
     [Authorize(Policy = GraphPermissions.ReadPolicy)]
-    [PagedQuery]
+    // $search is the summaries' (tenantDisplayName); here $filter=contains(tenantDisplayName,'…') says the same.
+    [PagedQuery(AllowedQueryOptions = AllowedQueryOptions.All & ~AllowedQueryOptions.Search)]
     public IQueryable<CredentialUserRegistrationsSummarySnapshot> Get() => store.Query();
 
     [Authorize(Policy = GraphPermissions.ReadPolicy)]
