@@ -234,7 +234,6 @@ public sealed class HistoryTests(SqlCapturingFactory factory) : IClassFixture<Sq
     [InlineData("PUT", "/{id}")]
     [InlineData("PATCH", "/{id}")]
     [InlineData("DELETE", "/{id}")]
-    [InlineData("PUT", "('{id}')")]
     [InlineData("DELETE", "")]
     public async Task The_history_is_read_only_every_write_is_a_405_graph_error(string method, string path)
     {
@@ -296,6 +295,25 @@ public sealed class HistoryTests(SqlCapturingFactory factory) : IClassFixture<Sq
         Restriction("DeleteRestrictions", "Deletable").Should().BeFalse();
         Restriction("ReadRestrictions", "Readable").Should().BeTrue();
         Restriction("SearchRestrictions", "Searchable").Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_the_snapshot_as_metadata_does()
+    {
+        var model = await factory.ClientFor(token: null).ReadCsdlXmlAsync(GraphApi.V1Root);
+        var type = (IEdmEntityType)model.FindDeclaredType(SnapshotType);
+        var schema = CredentialSummaries.Api.OpenApi.OpenApiDocumentEndpoint.Document["components"]!["schemas"]![SnapshotType]!["properties"]!.AsObject();
+
+        schema.Select(p => p.Key).Where(name => !name.StartsWith("@odata.", StringComparison.Ordinal))
+            .Should().BeEquivalentTo(type.StructuralProperties().Select(p => p.Name));
+        foreach (var property in type.StructuralProperties())
+        {
+            var (openApiType, format) = OpenApi.OpenApiDrift.OpenApiTypeOf(property.Type);
+            var documented = schema[property.Name]!;
+            ((string?)documented["type"]).Should().Be(openApiType, property.Name);
+            ((string?)documented["format"]).Should().Be(format, property.Name);
+            (documented["nullable"] is { } nullable && nullable.GetValue<bool>()).Should().Be(property.Type.IsNullable, property.Name);
+        }
     }
 
     private static async Task<string> FiveSnapshotsAsync(TestTenant tenant)
