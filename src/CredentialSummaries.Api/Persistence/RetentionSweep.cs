@@ -8,8 +8,9 @@ public readonly record struct RetentionSweepResult(int Snapshots, int Tombstones
 
 /// <summary>
 /// Deletes, across all owners, the snapshots recorded more than <c>Retention:HistoryDays</c> ago and the tombstones
-/// of summaries deleted more than <c>Retention:DeltaTokenDays</c> ago: at start-up and then every
-/// <c>Retention:SweepInterval</c>. Each statement deletes at most <see cref="BatchSize"/> rows (a short transaction
+/// of summaries deleted more than <c>Retention:DeltaTokenDays</c> ago, every <c>Retention:SweepInterval</c>, the first
+/// one interval after start-up (retention is not urgent, and instances started together by a deployment should not
+/// all sweep at once while they warm up). Each statement deletes at most <see cref="BatchSize"/> rows (a short transaction
 /// that never holds SQLite's write lock for long), repeated until nothing is older. A sweep that fails (the database
 /// is down) is logged and tried again at the next interval; the host keeps running. Time comes from
 /// <see cref="TimeProvider"/>, so that a test can sweep at a time of its choosing through <see cref="SweepAsync"/>.
@@ -25,7 +26,7 @@ public sealed partial class RetentionSweep(
         using var timer = new PeriodicTimer(options.Value.SweepInterval, clock);
         try
         {
-            do
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 try
                 {
@@ -36,7 +37,6 @@ public sealed partial class RetentionSweep(
                     LogSweepFailed(logger, ex, options.Value.SweepInterval);
                 }
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

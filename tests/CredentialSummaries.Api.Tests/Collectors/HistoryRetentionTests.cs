@@ -1,7 +1,11 @@
+using System.Diagnostics;
 using System.Net;
 using CredentialSummaries.Api.Persistence;
 using CredentialSummaries.Api.Tests.Fixtures;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CredentialSummaries.Api.Tests.Collectors;
 
@@ -98,6 +102,53 @@ public sealed class HistoryRetentionTests(SummariesApiFactory factory) : IClassF
         await shortHistory.Services.GetRequiredService<RetentionSweep>().SweepAsync(CancellationToken.None);
 
         (await MfaCountsAsync(owner, summaryId)).Should().Equal([2]);
+    }
+
+    [Fact]
+    public async Task A_sweep_that_fails_is_logged_and_tried_again_and_the_service_stops_promptly()
+    {
+        var log = new WarningCounter();
+        using var sweep = new RetentionSweep(new DatabaseDown(),
+            Options.Create(new RetentionOptions { SweepInterval = TimeSpan.FromMilliseconds(100) }), TimeProvider.System, log);
+
+        await sweep.StartAsync(CancellationToken.None);
+        var waited = Stopwatch.StartNew();
+        while (log.Warnings < 3 && waited.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(50);
+        }
+
+        var stopping = Stopwatch.StartNew();
+        await sweep.StopAsync(CancellationToken.None);
+
+        log.Warnings.Should().BeGreaterThanOrEqualTo(3, "each failed sweep is logged and the next one still runs");
+        stopping.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5));
+        sweep.ExecuteTask!.IsCompletedSuccessfully.Should().BeTrue("a failing database never takes the host down");
+    }
+
+    private sealed class DatabaseDown : IDbContextFactory<SummariesDbContext>
+    {
+        public SummariesDbContext CreateDbContext() => throw new InvalidOperationException("The database is down.");
+    }
+
+    private sealed class WarningCounter : ILogger<RetentionSweep>
+    {
+        private int warnings;
+
+        public int Warnings => Volatile.Read(ref warnings);
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel == LogLevel.Warning && exception is InvalidOperationException)
+            {
+                Interlocked.Increment(ref warnings);
+            }
+        }
     }
 
     private static string Q(string identifier) => TestDatabase.Quote(identifier);
