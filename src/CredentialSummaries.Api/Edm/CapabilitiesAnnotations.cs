@@ -76,6 +76,8 @@ public static class CapabilitiesAnnotations
         // Nothing to expand: the type has no navigation properties.
         Annotate(model, summaries, Capabilities("ExpandRestrictions"), Record(("Expandable", False)));
 
+        AnnotateHistory(model, container.FindEntitySet(GraphEdmModel.SnapshotEntitySetName), read);
+
         Annotate(model, container, Capabilities("KeyAsSegmentSupported"), True);
         Annotate(model, container, Capabilities("BatchSupported"), True);
         Annotate(model, container, Capabilities("BatchSupport"), Record(
@@ -104,6 +106,29 @@ public static class CapabilitiesAnnotations
         Annotate(model, summary.FindProperty("tenantId"), Core("Immutable"), True);
         // Stamped with the current time by a create or update that does not send it.
         Annotate(model, summary.FindProperty("lastRefreshedDateTime"), Core("ComputedDefaultValue"), True);
+    }
+
+    /// <summary>
+    /// The history's set is read-only (GET only, with the read permissions) and takes the list's query options but
+    /// $search; its trends are <c>$apply</c> (groupby, aggregate, filter), which Capabilities has no term for.
+    /// </summary>
+    private static void AnnotateHistory(EdmModel model, IEdmEntitySet snapshots, IEdmExpression read)
+    {
+        Annotate(model, snapshots, Capabilities("ReadRestrictions"), Record(
+            ("Readable", True),
+            ("Permissions", read),
+            ("ReadByKeyRestrictions", Record(("Readable", True), ("Permissions", read)))));
+        Annotate(model, snapshots, Capabilities("InsertRestrictions"), Record(("Insertable", False)));
+        Annotate(model, snapshots, Capabilities("UpdateRestrictions"), Record(("Updatable", False)));
+        Annotate(model, snapshots, Capabilities("DeleteRestrictions"), Record(("Deletable", False)));
+        Annotate(model, snapshots, Capabilities("FilterRestrictions"), Record(("Filterable", True)));
+        Annotate(model, snapshots, Capabilities("SortRestrictions"), Record(("Sortable", True)));
+        Annotate(model, snapshots, Capabilities("CountRestrictions"), Record(("Countable", True)));
+        Annotate(model, snapshots, Capabilities("SearchRestrictions"), Record(("Searchable", False)));
+        Annotate(model, snapshots, Capabilities("TopSupported"), True);
+        Annotate(model, snapshots, Capabilities("SkipSupported"), True);
+        Annotate(model, snapshots, Capabilities("SelectSupport"), Record(("Supported", True)));
+        Annotate(model, snapshots, Capabilities("ExpandRestrictions"), Record(("Expandable", False)));
     }
 
     private static EdmReference Reference(string ns, string alias)

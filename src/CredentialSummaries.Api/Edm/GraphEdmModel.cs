@@ -20,6 +20,8 @@ public static class GraphEdmModel
 
     public const string V1Prefix = "v1.0/tenantRelationships/managedTenants";
     public const string BetaPrefix = "beta/tenantRelationships/managedTenants";
+    public const string SnapshotEntitySetName = "credentialUserRegistrationsSummarySnapshots";
+    public const string SnapshotTypeName = "credentialUserRegistrationsSummarySnapshot";
 
     /// <summary>The service roots; both serve the same model and the same data, as Graph's v1.0 and beta do.</summary>
     public static readonly IReadOnlyList<string> RoutePrefixes = [V1Prefix, BetaPrefix];
@@ -56,8 +58,17 @@ public static class GraphEdmModel
         delta.Namespace = GraphNamespace;
         delta.ReturnsCollectionFromEntitySet<CredentialUserRegistrationsSummary>(EntitySetName);
 
-        // Not published yet: the history's entity set comes with its controller.
-        builder.Ignore<CredentialUserRegistrationsSummarySnapshot>();
+        // The history (issue 11): a read-only set of every create's and update's counts, queried with $apply for trends.
+        var snapshot = builder.EntitySet<CredentialUserRegistrationsSummarySnapshot>(SnapshotEntitySetName).EntityType;
+        snapshot.Namespace = Namespace;
+        snapshot.Name = SnapshotTypeName;
+        snapshot.DerivesFrom<Entity>();
+        snapshot.Ignore(s => s.OwnerTenantId);
+        snapshot.Ignore(s => s.ChangeVersion);
+        snapshot.Property(s => s.SummaryId).IsRequired();
+        snapshot.Property(s => s.TenantId).IsRequired();
+        snapshot.Property(s => s.TenantDisplayName).IsRequired();
+        snapshot.Property(s => s.Month).IsRequired();
 
         builder.EnableLowerCamelCase();
 

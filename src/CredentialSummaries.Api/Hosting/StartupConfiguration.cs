@@ -60,6 +60,12 @@ public static class StartupConfiguration
             "how long requests in flight may take to finish at shutdown", problems);
         CheckInteger(configuration, $"{ShutdownOptions.Section}:{nameof(ShutdownOptions.ShutdownDrainSeconds)}", 0, 300, "5",
             "how long /readyz is 503 before the listener closes at shutdown", problems);
+        CheckInteger(configuration, $"{RetentionOptions.Section}:{nameof(RetentionOptions.HistoryDays)}", 1, MaxRetentionDays, "400",
+            "how many days the history of counts is kept", problems);
+        CheckInteger(configuration, $"{RetentionOptions.Section}:{nameof(RetentionOptions.DeltaTokenDays)}", 1, MaxRetentionDays, "30",
+            "how many days a delta link and the tombstones it reads are kept", problems);
+        CheckTimeSpan(configuration, $"{RetentionOptions.Section}:{nameof(RetentionOptions.SweepInterval)}", TimeSpan.FromSeconds(1), TimeSpan.FromDays(30),
+            "01:00:00", "how often the retention sweep runs", problems);
         CheckDatabase(configuration, environment.ContentRootPath, problems);
 
         if (problems.Count > 0)
@@ -118,6 +124,22 @@ public static class StartupConfiguration
             && !(long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) && number >= minimum && number <= maximum))
         {
             problems.Add(new(key, $"is '{value}', which is not a whole number from {minimum} to {maximum} ({meaning}).", example));
+        }
+    }
+
+    /// <summary>A hundred years: any longer is no retention at all, and a date that far back is out of range.</summary>
+    private const int MaxRetentionDays = 36_500;
+
+    private static void CheckTimeSpan(
+        IConfiguration configuration, string key, TimeSpan minimum, TimeSpan maximum, string example, string meaning, List<ConfigurationProblem> problems)
+    {
+        var value = configuration[key];
+        if (value is not null
+            && !(TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var span) && span >= minimum && span <= maximum))
+        {
+            problems.Add(new(key,
+                $"is '{value}', which is not a duration (days.hh:mm:ss) from {minimum.ToString("c", CultureInfo.InvariantCulture)} to {maximum.ToString("c", CultureInfo.InvariantCulture)} ({meaning}).",
+                example));
         }
     }
 

@@ -78,6 +78,9 @@ public static class PersistenceExtensions
             .SetApplicationName(DataProtectionApplicationName)
             .PersistKeysToDbContext<SummariesDbContext>();
         builder.Services.Configure<RetentionOptions>(builder.Configuration.GetSection(RetentionOptions.Section));
+        builder.Services.AddSingleton<RetentionSweep>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<RetentionSweep>());
+        builder.Services.AddScoped(services => new HistoryStore(services.GetRequiredService<SummariesDbContextLease>().Context));
         builder.Services.AddScoped(services => new SummaryStore(services.GetRequiredService<SummariesDbContextLease>().Context, services.GetRequiredService<TimeProvider>()));
         return builder;
     }

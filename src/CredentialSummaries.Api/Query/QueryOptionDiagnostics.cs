@@ -19,7 +19,9 @@ public static partial class QueryOptionDiagnostics
     {
         ArgumentNullException.ThrowIfNull(request);
         var model = request.GetModel();
-        if (model?.EntityContainer.FindEntitySet(GraphEdmModel.EntitySetName) is not { } entitySet)
+        // The set the request addresses (summaries or their snapshots); the summaries when routing named none.
+        if ((request.ODataFeature().Path?.NavigationSource() as IEdmEntitySet ?? model?.EntityContainer.FindEntitySet(GraphEdmModel.EntitySetName))
+            is not { } entitySet || model is null)
         {
             return Clean(message);
         }

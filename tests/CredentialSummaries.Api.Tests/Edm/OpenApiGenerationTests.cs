@@ -38,6 +38,9 @@ public sealed class OpenApiGenerationTests(SummariesApiFactory factory) : IClass
             ["/credentialUserRegistrationsSummaries/{id}"] = ["delete", "get", "patch"],
             ["/credentialUserRegistrationsSummaries/microsoft.graph.delta()"] = ["get"],
             ["/$batch"] = ["post"],
+            // The history: read-only, so the annotations leave only its reads.
+            ["/credentialUserRegistrationsSummarySnapshots"] = ["get"],
+            ["/credentialUserRegistrationsSummarySnapshots/{id}"] = ["get"],
         });
         var listParameters = openApi.RootElement.GetProperty("paths").GetProperty("/credentialUserRegistrationsSummaries").GetProperty("get")
             .GetProperty("parameters").EnumerateArray().Select(p => p.TryGetProperty("$ref", out var r) ? r.GetString()!.Split('/')[^1] : p.GetProperty("name").GetString()!);

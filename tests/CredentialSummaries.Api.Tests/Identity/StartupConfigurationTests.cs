@@ -65,6 +65,13 @@ public sealed class StartupConfigurationTests
     [InlineData("Throttling:Burst", "many", "Throttling__Burst=200")]
     [InlineData("Hosting:ShutdownTimeoutSeconds", "-1", "Hosting__ShutdownTimeoutSeconds=30")]
     [InlineData("Hosting:ShutdownDrainSeconds", "5s", "Hosting__ShutdownDrainSeconds=5")]
+    [InlineData("Retention:HistoryDays", "0", "Retention__HistoryDays=400")]
+    [InlineData("Retention:HistoryDays", "400d", "Retention__HistoryDays=400")]
+    [InlineData("Retention:HistoryDays", "100000", "Retention__HistoryDays=400")]
+    [InlineData("Retention:DeltaTokenDays", "-1", "Retention__DeltaTokenDays=30")]
+    [InlineData("Retention:SweepInterval", "00:00:00.5", "Retention__SweepInterval=01:00:00")]
+    [InlineData("Retention:SweepInterval", "hourly", "Retention__SweepInterval=01:00:00")]
+    [InlineData("Retention:SweepInterval", "-01:00:00", "Retention__SweepInterval=01:00:00")]
     [InlineData("ConnectionStrings:Summaries", "", "ConnectionStrings__Summaries=\"Data Source=")]
     [InlineData("ConnectionStrings:Summaries", "Server=db;Database=summaries", "ConnectionStrings__Summaries=\"Data Source=")]
     [InlineData("AzureAd:Instance", "login.microsoftonline.com", "AzureAd__Instance=https://login.microsoftonline.com/")]
@@ -110,6 +117,15 @@ public sealed class StartupConfigurationTests
         {
             validate.Should().NotThrow();
         }
+    }
+
+    [Fact]
+    public void The_smallest_retention_settings_start()
+    {
+        var validate = () => Validate("Production",
+            ("Retention:HistoryDays", "1"), ("Retention:DeltaTokenDays", "1"), ("Retention:SweepInterval", "00:00:01"));
+
+        validate.Should().NotThrow();
     }
 
     [Fact]

@@ -12,6 +12,7 @@ namespace CredentialSummaries.Api.Tests.OpenApi;
 public sealed class OpenApiOperationTests(SummariesApiFactory factory) : IClassFixture<SummariesApiFactory>
 {
     private const string ODataBatchPath = "/tenantRelationships/managedTenants/$batch";
+    private const string SnapshotsPath = "/tenantRelationships/managedTenants/credentialUserRegistrationsSummarySnapshots";
 
     [Fact]
     public async Task Every_operation_in_the_document_is_answered_by_the_service()
@@ -39,8 +40,9 @@ public sealed class OpenApiOperationTests(SummariesApiFactory factory) : IClassF
                     {
                         // A fresh summary with every property set, so that a 404 can only mean a missing route.
                         var created = await tenant.Writer.CreateAsync(FullBody());
+                        var id = template.StartsWith(SnapshotsPath, StringComparison.Ordinal) ? await SnapshotIdAsync(tenant, created.Id()) : created.Id();
                         var tenantId = prefer == "create-if-missing" ? Guid.NewGuid().ToString() : created.GetProperty("tenantId").GetString()!;
-                        var url = "/v1.0" + template.Replace("{id}", created.Id(), StringComparison.Ordinal)
+                        var url = "/v1.0" + template.Replace("{id}", id, StringComparison.Ordinal)
                             .Replace("{tenantId}", tenantId, StringComparison.Ordinal).Replace("{property}", property, StringComparison.Ordinal);
                         using var request = GraphApi.Request(new HttpMethod(method.ToUpperInvariant()), url, BodyFor(template, method));
                         if (template == ODataBatchPath)
@@ -64,8 +66,8 @@ public sealed class OpenApiOperationTests(SummariesApiFactory factory) : IClassF
             }
         }
 
-        called.Distinct().Should().HaveCount(14, "the document has fourteen operations");
-        called.Should().HaveCount(14 + 2 + (2 * properties.Length), "writes are tried both ways (the upsert three ways) and each property is read");
+        called.Distinct().Should().HaveCount(16, "the document has sixteen operations");
+        called.Should().HaveCount(16 + 2 + (2 * properties.Length), "writes are tried both ways (the upsert three ways) and each property is read");
     }
 
     [Fact]
@@ -156,6 +158,7 @@ public sealed class OpenApiOperationTests(SummariesApiFactory factory) : IClassF
         ["$orderby"] = "tenantDisplayName desc",
         ["$select"] = "tenantDisplayName,totalUserCount",
         ["$deltatoken"] = "latest",
+        ["$apply"] = "groupby((tenantId),aggregate(totalUserCount with max as largestTotalUserCount))",
     };
 
     [Fact]
@@ -163,7 +166,8 @@ public sealed class OpenApiOperationTests(SummariesApiFactory factory) : IClassF
     {
         var tenant = new TestTenant(factory);
         var created = await tenant.Writer.CreateAsync(FullBody());
-        var (id, tenantId) = (created.Id(), created.GetProperty("tenantId").GetString()!);
+        var (summaryId, tenantId) = (created.Id(), created.GetProperty("tenantId").GetString()!);
+        var snapshotId = await SnapshotIdAsync(tenant, summaryId);
         var document = OpenApiDocumentEndpoint.Document;
         var parameters = document["components"]!["parameters"]!.AsObject();
         var tried = new List<string>();
@@ -185,6 +189,7 @@ public sealed class OpenApiOperationTests(SummariesApiFactory factory) : IClassF
 
                 var name = (string)resolved["name"]!;
                 QueryOptionSamples.Should().ContainKey(name, $"the document lists {name} on GET {template}: give it a sample to try");
+                var id = template.StartsWith(SnapshotsPath, StringComparison.Ordinal) ? snapshotId : summaryId;
                 var url = $"/v1.0{template.Replace("{id}", id, StringComparison.Ordinal).Replace("{tenantId}", tenantId, StringComparison.Ordinal)}?{name}={Uri.EscapeDataString(QueryOptionSamples[name])}";
                 using var response = await tenant.Reader.GetAsync(url);
 
@@ -194,6 +199,14 @@ public sealed class OpenApiOperationTests(SummariesApiFactory factory) : IClassF
         }
 
         tried.Distinct().Should().BeEquivalentTo(QueryOptionSamples.Keys, "every sample is of an option the document lists");
+    }
+
+    /// <summary>The id of the snapshot the summary's create recorded.</summary>
+    private static async Task<string> SnapshotIdAsync(TestTenant tenant, string summaryId)
+    {
+        using var response = await tenant.Reader.GetAsync($"/v1.0{SnapshotsPath}?$filter=summaryId eq '{summaryId}'&$select=id");
+        var json = await response.ReadJsonAsync();
+        return json.GetProperty("value").EnumerateArray().Single().Id();
     }
 
     private static Dictionary<string, object?> FullBody()
