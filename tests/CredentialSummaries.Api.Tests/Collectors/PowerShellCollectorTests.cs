@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using CredentialSummaries.Api.Tests.Fixtures;
 
@@ -6,7 +7,8 @@ namespace CredentialSummaries.Api.Tests.Collectors;
 /// <summary>
 /// README "Collectors and dashboards" → "A PowerShell collector", run as written in a real PowerShell 7 against the
 /// built app on the README's address (<see cref="ReadmePowerShellSession"/>): the CSV it writes, then the collector
-/// twice, as two nights' runs. One upsert per managed tenant: created the first night, updated the second.
+/// twice, as two nights' runs. One upsert per managed tenant: created the first night, updated the second. Then
+/// "Dashboards in PowerShell": the delta sync loop and the monthly trend, after a year of backfilled nights.
 /// </summary>
 [Collection(nameof(ReadmeAddress))]
 public sealed class PowerShellCollectorTests
@@ -62,4 +64,65 @@ public sealed class PowerShellCollectorTests
             summary.GetProperty("lastRefreshedDateTime").GetDateTimeOffset().Should().BeCloseTo(DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5));
         }
     }
+
+    /// <summary>The delta block's three refreshes: the first look, then one patch and one delete, then nothing new.</summary>
+    private static readonly string[] DeltaRefreshes =
+    [
+        "3 changed, 0 removed, 3 in the copy",
+        "1 changed, 1 removed, 2 in the copy",
+        "0 changed, 0 removed, 2 in the copy",
+    ];
+
+    [Fact]
+    public async Task The_readme_dashboards_print_each_delta_refresh_and_thirteen_months_of_trend_oldest_first()
+    {
+        var csv = Path.Combine(ExternalTool.RepositoryRoot, "counts.csv");
+        await using var session = await ReadmePowerShellSession.StartAsync();
+        try
+        {
+            var (collectorExit, collected, collectorBecause) = await session.RunAsync(
+                ReadmePowerShellSession.ReadmeBlocks(Section, "collector-setup", "collector"), TimeSpan.FromMinutes(3));
+            collectorExit.Should().Be(0, collectorBecause);
+            collected.Should().Equal(Csv.Select(row => $"201 {row.Name}"), collectorBecause);
+
+            // A year of nightly runs for Contoso, backfilled: one update on the first of each of the last twelve
+            // months (100, 105, … 155 of 200 registered), then tonight's counts again.
+            var contoso = Csv[0];
+            var token = await session.TokenAsync(ReadmeManagingTenant, GraphApi.ReadWrite);
+            using var client = session.Api.ClientFor(token, TimeSpan.FromSeconds(30));
+            var thisMonth = new DateTimeOffset(DateTimeOffset.UtcNow.Year, DateTimeOffset.UtcNow.Month, 1, 0, 0, 0, TimeSpan.Zero);
+            var expected = new List<string>();
+            for (var i = 0; i < 12; i++)
+            {
+                var month = thisMonth.AddMonths(i - 12);
+                var registered = 100 + (5 * i);
+                using var backfill = await client.PatchAsync(
+                    $"{GraphApi.Summaries}(tenantId='{contoso.TenantId}')",
+                    new { mfaRegisteredUserCount = registered, lastRefreshedDateTime = month });
+                backfill.StatusCode.Should().Be(HttpStatusCode.OK, await backfill.Content.ReadAsStringAsync());
+                expected.Add(TrendLine(month, (double)registered / contoso.Total));
+            }
+
+            using var tonight = await client.PatchAsync(
+                $"{GraphApi.Summaries}(tenantId='{contoso.TenantId}')",
+                new { mfaRegisteredUserCount = contoso.MfaRegistered, lastRefreshedDateTime = DateTimeOffset.UtcNow });
+            tonight.StatusCode.Should().Be(HttpStatusCode.OK, await tonight.Content.ReadAsStringAsync());
+            expected.Add(TrendLine(thisMonth, (double)contoso.MfaRegistered / contoso.Total));
+
+            var blocks = ReadmePowerShellSession.ReadmeBlocks(Section, "collector-setup", "collector").Take(1)
+                .Concat(ReadmePowerShellSession.ReadmeBlocks("### Dashboards in PowerShell", "dashboard-delta", "dashboard-trend"));
+            var (exit, lines, because) = await session.RunAsync(blocks, TimeSpan.FromMinutes(3));
+
+            exit.Should().Be(0, because);
+            lines.Should().Equal(DeltaRefreshes.Concat(expected), because);
+        }
+        finally
+        {
+            File.Delete(csv);
+        }
+    }
+
+    /// <summary>The trend block's line: the month, then the average share as a percentage rounded to one place.</summary>
+    private static string TrendLine(DateTimeOffset month, double share) =>
+        $"{month:yyyy-MM} {Math.Round(100 * share, 1).ToString(CultureInfo.InvariantCulture)}% registered for MFA";
 }
