@@ -234,6 +234,10 @@ public sealed class HistoryTests(SqlCapturingFactory factory) : IClassFixture<Sq
     [InlineData("PUT", "/{id}")]
     [InlineData("PATCH", "/{id}")]
     [InlineData("DELETE", "/{id}")]
+    [InlineData("PATCH", "('{id}')")]
+    [InlineData("PUT", "('{id}')")]
+    [InlineData("DELETE", "('{id}')")]
+    [InlineData("POST", "('{id}')")]
     [InlineData("DELETE", "")]
     public async Task The_history_is_read_only_every_write_is_a_405_graph_error(string method, string path)
     {
