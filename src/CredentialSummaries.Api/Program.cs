@@ -1,3 +1,4 @@
+using CredentialSummaries.Api.Controllers;
 using CredentialSummaries.Api.Graph;
 using CredentialSummaries.Api.Hosting;
 using CredentialSummaries.Api.Identity;
@@ -33,6 +34,7 @@ try
     app.UseGraphThrottling();
     app.UseAuthorization();
     app.MapControllers();
+    app.MapSnapshotWriteRefusal();
     // /docs: the interactive API reference (Scalar), anonymous and not throttled, reading /v1.0/openapi.json.
     app.MapApiReferencePage();
 

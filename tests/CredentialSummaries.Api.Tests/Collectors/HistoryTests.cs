@@ -252,6 +252,36 @@ public sealed class HistoryTests(SqlCapturingFactory factory) : IClassFixture<Sq
         (await GetValuesAsync(owner.Reader, $"{Snapshots}?$filter=summaryId eq '{summaryId}'")).Should().HaveCount(5);
     }
 
+    [Theory]
+    [InlineData("PATCH", "/{id}")]
+    [InlineData("PATCH", "('{id}')")]
+    [InlineData("POST", "")]
+    [InlineData("POST", "('{id}')")]
+    public async Task A_write_to_the_history_is_a_405_whatever_its_body_or_token(string method, string path)
+    {
+        var summaryId = await FiveSnapshotsAsync(owner);
+        var id = (await GetValuesAsync(owner.Reader, $"{Snapshots}?$filter=summaryId eq '{summaryId}'&$top=1")).Single().Id();
+        var url = Snapshots + path.Replace("{id}", id, StringComparison.Ordinal);
+
+        // The method is what is refused: a body that is not JSON, one that is JSON of no known property, and no token
+        // at all get the same 405 that routing gives the other forms, not a 415, a 400 or a 401.
+        foreach (var (client, content) in new (HttpClient, HttpContent)[]
+        {
+            (owner.Writer, new StringContent("not json", System.Text.Encoding.UTF8, "text/plain")),
+            (owner.Writer, GraphApi.Json("""{"noSuchProperty": 1}""")),
+            (factory.ClientFor(token: null), GraphApi.Json("""{"mfaRegisteredUserCount": 1}""")),
+        })
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method), url) { Content = content };
+            using var response = await client.SendAsync(request);
+
+            await response.ShouldBeGraphErrorAsync(HttpStatusCode.MethodNotAllowed, "MethodNotAllowed", method);
+            response.Content.Headers.Allow.Should().Equal("GET");
+        }
+
+        (await GetValuesAsync(owner.Reader, $"{Snapshots}?$filter=summaryId eq '{summaryId}'")).Should().HaveCount(5);
+    }
+
     [Fact]
     public async Task A_read_only_token_reads_the_history_and_no_token_is_a_401()
     {
