@@ -98,14 +98,12 @@ public static class PersistenceExtensions
     /// naming <c>ConnectionStrings:Summaries</c>, not a crash.
     /// </summary>
     /// <remarks>
-    /// Instances that start at the same moment on an empty database migrate it once: since EF Core 9, MigrateAsync
-    /// holds a database-wide migration lock while it reads the history and applies what is missing, so the second
-    /// instance waits and then finds nothing to apply. SQLite takes it as a row in <c>__EFMigrationsLock</c>;
-    /// Npgsql 10 creates the history table with <c>CREATE TABLE IF NOT EXISTS</c> and takes
-    /// <c>LOCK TABLE "__EFMigrationsHistory" IN ACCESS EXCLUSIVE MODE</c> in the migration's transaction. Checked by
-    /// starting two instances together on an empty PostgreSQL 15 database with the SQL log on: both ran the
-    /// <c>CREATE TABLE IF NOT EXISTS</c> and the <c>LOCK TABLE</c>; one applied InitialCreate, the other logged "No
-    /// migrations were applied" and both served requests.
+    /// Instances that start at the same moment on an empty database migrate it once. Since EF Core 9, MigrateAsync
+    /// holds a database-wide migration lock while it reads the history and applies what is missing: on SQLite a row
+    /// in <c>__EFMigrationsLock</c>, which is enough. On PostgreSQL that lock is a transaction's
+    /// (<c>LOCK TABLE "__EFMigrationsHistory"</c>), and with two pending migrations it let a second instance apply
+    /// the second migration under the first one (see <see cref="PostgreSqlMigrationGate"/>), so the whole
+    /// MigrateAsync is held under an advisory lock of the service's own as well.
     /// <para>
     /// Then, under that lock again, the Data Protection key ring is loaded, which creates its first key when the
     /// database has none (<see cref="LoadKeyRingAsync"/>).
@@ -118,7 +116,11 @@ public static class PersistenceExtensions
         await using var context = await factory.CreateDbContextAsync();
         try
         {
-            await context.Database.MigrateAsync();
+            await using (context is PostgreSqlSummariesDbContext ? await PostgreSqlMigrationGate.EnterAsync(context) : null)
+            {
+                await context.Database.MigrateAsync();
+            }
+
             await LoadKeyRingAsync(app.Services, context);
         }
         catch (Exception e) when (DescribeUnusable(e, context) is { } problem)

@@ -355,7 +355,7 @@ public sealed class MultiInstanceTests(TwoInstances instances, ITestOutputHelper
         entity.EnumerateObject().Where(p => p.Name != "@odata.context").ToDictionary(p => p.Name, p => p.Value.GetRawText());
 
     /// <summary>The ids of the migrations the app's assembly holds for <paramref name="context"/>, in the order EF applies them.</summary>
-    private static string[] MigrationsOf(Type context) =>
+    internal static string[] MigrationsOf(Type context) =>
         [.. typeof(PersistenceExtensions).Assembly.GetTypes()
             .Where(t => t.GetCustomAttribute<DbContextAttribute>()?.ContextType == context)
             .Select(t => t.GetCustomAttribute<MigrationAttribute>()?.Id)
