@@ -51,19 +51,17 @@ public sealed partial class CredentialUserRegistrationsSummariesController
         }
 
         // The body may repeat the key's tenantId, never name another one.
+        var problems = BodyProblems;
         if (body.GetChangedPropertyNames().Contains(nameof(CredentialUserRegistrationsSummary.TenantId))
             && body.TryGetPropertyValue(nameof(CredentialUserRegistrationsSummary.TenantId), out var sent)
             && SummaryRules.NormalizeGuid(sent as string) != key)
         {
-            return new GraphErrorResult(new[]
-            {
-                new RuleViolation(RuleCodes.Immutable, "tenantId",
-                    $"Property 'tenantId' must be the key's tenantId '{key}' or be left out; got \"{SummaryRules.Echo(sent as string ?? "null")}\"."),
-            }.ToGraphError());
+            problems = [.. problems, new RuleViolation(RuleCodes.Immutable, "tenantId",
+                $"Property 'tenantId' must be the key's tenantId '{key}' or be left out; got \"{SummaryRules.Echo(sent as string ?? "null")}\".")];
         }
 
         IActionResult? refusal = null;
-        bool Change(CredentialUserRegistrationsSummary stored) => (refusal = Refuse(stored, body, stored.Id)) is null;
+        bool Change(CredentialUserRegistrationsSummary stored) => (refusal = Refuse(stored, body, stored.Id, problems)) is null;
 
         if (!Preferences.Has(Request, Preferences.CreateIfMissing))
         {
@@ -72,6 +70,7 @@ public sealed partial class CredentialUserRegistrationsSummariesController
             {
                 UpdateOutcome.Updated => EntityResult.Updated(updated!, updated!.Id, updated.ConcurrencyStamp),
                 UpdateOutcome.Refused => refusal!,
+                UpdateOutcome.NotFound when problems.Count > 0 => new GraphErrorResult(problems.ToGraphError()),
                 UpdateOutcome.NotFound => TenantNotFound(key),
                 _ => SummaryConflict($"The credentialUserRegistrationsSummary of tenantId '{key}' changed while this update was applied; send it again."),
             };
@@ -79,15 +78,15 @@ public sealed partial class CredentialUserRegistrationsSummariesController
 
         CredentialUserRegistrationsSummary? Create()
         {
-            // "Only if it exists" (If-Match) cannot hold for a summary that does not.
-            if (Request.Headers.ContainsKey(HeaderNames.IfMatch))
+            // "Only if it exists" (If-Match) cannot hold for a summary that does not; a body with problems is a 400 first, as on update.
+            if (problems.Count == 0 && Request.Headers.ContainsKey(HeaderNames.IfMatch))
             {
                 refusal = new GraphErrorResult(TenantPreconditionFailed(key));
                 return null;
             }
 
             body.TrySetPropertyValue(nameof(CredentialUserRegistrationsSummary.TenantId), key);
-            if (SummaryRules.ApplyCreate(body, clock.GetUtcNow().UtcDateTime, out var created) is { Count: > 0 } violations)
+            if (SummaryRules.ApplyCreate(body, problems, clock.GetUtcNow().UtcDateTime, out var created) is { Count: > 0 } violations)
             {
                 refusal = new GraphErrorResult(violations.ToGraphError());
                 return null;

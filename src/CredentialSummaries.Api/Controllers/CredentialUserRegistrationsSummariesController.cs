@@ -80,7 +80,7 @@ public sealed partial class CredentialUserRegistrationsSummariesController(Summa
     [Authorize(Policy = GraphPermissions.WritePolicy)]
     public async Task<IActionResult> Post([FromBody] Delta<CredentialUserRegistrationsSummary> body, CancellationToken cancellationToken)
     {
-        if (SummaryRules.ApplyCreate(body, clock.GetUtcNow().UtcDateTime, out var summary) is { Count: > 0 } violations)
+        if (SummaryRules.ApplyCreate(body, BodyProblems, clock.GetUtcNow().UtcDateTime, out var summary) is { Count: > 0 } violations)
         {
             return new GraphErrorResult(violations.ToGraphError());
         }
@@ -98,12 +98,15 @@ public sealed partial class CredentialUserRegistrationsSummariesController(Summa
     public async Task<IActionResult> Patch(string key, [FromBody] Delta<CredentialUserRegistrationsSummary> body, CancellationToken cancellationToken)
     {
         IActionResult? refusal = null;
-        var (outcome, summary) = await store.UpdateAsync(key, stored => (refusal = Refuse(stored, body, key)) is null, cancellationToken);
+        var problems = BodyProblems;
+        var (outcome, summary) = await store.UpdateAsync(key, stored => (refusal = Refuse(stored, body, key, problems)) is null, cancellationToken);
 
         return outcome switch
         {
             UpdateOutcome.Updated => EntityResult.Updated(summary!, summary!.Id, summary.ConcurrencyStamp),
             UpdateOutcome.Refused => refusal!,
+            // A body that is wrong whatever is stored is refused as such, also when nothing is.
+            UpdateOutcome.NotFound when problems.Count > 0 => new GraphErrorResult(problems.ToGraphError()),
             UpdateOutcome.Overtaken when Request.Headers.ContainsKey(HeaderNames.IfMatch) => new GraphErrorResult(EntityTags.PreconditionFailed(key)),
             UpdateOutcome.Overtaken => SummaryConflict($"The credentialUserRegistrationsSummary '{key}' changed while this update was applied; send it again."),
             _ => SummaryNotFound(key),
@@ -111,15 +114,20 @@ public sealed partial class CredentialUserRegistrationsSummariesController(Summa
     }
 
     /// <summary>
-    /// Applies a PATCH body to the stored row: null when it may be written, else the answer that refuses it (a failed
-    /// <c>If-Match</c>/<c>If-None-Match</c>, or the rules the merged row breaks).
+    /// Applies a PATCH body to the stored row: null when it may be written, else the answer that refuses it. A body
+    /// with problems of its own is a 400 listing them with every rule the merge breaks (an immutable tenantId, say),
+    /// whatever the preconditions; otherwise a failed <c>If-Match</c>/<c>If-None-Match</c> is a 412, then the rules.
     /// </summary>
-    private GraphErrorResult? Refuse(CredentialUserRegistrationsSummary stored, Delta<CredentialUserRegistrationsSummary> body, string key) =>
-        !EntityTags.PreconditionsAllow(Request, stored.ConcurrencyStamp)
+    private GraphErrorResult? Refuse(
+        CredentialUserRegistrationsSummary stored, Delta<CredentialUserRegistrationsSummary> body, string key, IReadOnlyList<RuleViolation> problems) =>
+        problems.Count == 0 && !EntityTags.PreconditionsAllow(Request, stored.ConcurrencyStamp)
             ? new GraphErrorResult(EntityTags.PreconditionFailed(key))
-            : SummaryRules.ApplyUpdate(stored, body, clock.GetUtcNow().UtcDateTime) is { Count: > 0 } violations
+            : SummaryRules.ApplyUpdate(stored, body, problems, clock.GetUtcNow().UtcDateTime) is { Count: > 0 } violations
                 ? new GraphErrorResult(violations.ToGraphError())
                 : null;
+
+    /// <summary>What the strict reading found wrong in this request's body (<see cref="ReadSummaryBody"/>).</summary>
+    private IReadOnlyList<RuleViolation> BodyProblems => ReadSummaryBody.ProblemsOf(HttpContext);
 
     [Authorize(Policy = GraphPermissions.WritePolicy)]
     public async Task<IActionResult> Delete(string key, CancellationToken cancellationToken)

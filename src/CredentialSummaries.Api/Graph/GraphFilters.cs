@@ -15,9 +15,9 @@ namespace CredentialSummaries.Api.Graph;
 /// Runs before model binding on writes, and so before anything is written: every check that can refuse a POST or
 /// PATCH for what it sent, rather than for what is stored, is made here. A body that is not JSON is a 415 (ODataLib
 /// would give an unreadable 400); an <c>Accept</c> the service cannot answer is a 406 (MVC would find out only when
-/// writing the answer, after the write); and the body is read strictly (<see cref="SummaryBody"/>), every problem
-/// reported at once. A plain body's values are bound from that one reading (<see cref="ReadSummaryBody"/>); any
-/// other stays buffered for ODataLib, which binds it next.
+/// writing the answer, after the write); and the body is read strictly (<see cref="SummaryBody"/>). A plain body's
+/// values, or the well-typed values of a body with problems, are bound from that one reading
+/// (<see cref="ReadSummaryBody"/>); any other body stays buffered for ODataLib, which binds it next.
 /// </summary>
 public sealed class GraphWriteRequestFilter : IAsyncResourceFilter
 {
@@ -52,14 +52,17 @@ public sealed class GraphWriteRequestFilter : IAsyncResourceFilter
             using var buffer = new MemoryStream();
             await request.Body.CopyToAsync(buffer, context.HttpContext.RequestAborted);
             request.Body.Position = 0;
-            if (SummaryBody.Check(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), type, isCreate, out var plain) is { Count: > 0 } problems)
+            var problems = SummaryBody.Check(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), type, out var read);
+            if (problems.Count > 0 && read is null)
             {
+                // Not a JSON object: there is nothing the rules could judge.
                 context.Result = new GraphErrorResult(problems.ToGraphError());
                 return;
             }
 
-            // Set on every write, so that only this request's own body is ever bound from it.
-            context.HttpContext.Features.Set(plain is null ? null : new ReadSummaryBody(plain));
+            // Set on every write, so that only this request's own body is ever bound from it. A body with problems
+            // goes on to the action, whose rules add theirs (a PATCH's need the stored row) to the same 400.
+            context.HttpContext.Features.Set(read);
         }
 
         await next();

@@ -19,23 +19,22 @@ public static partial class SummaryBody
     /// <summary>Checks a body against the entity type.</summary>
     /// <param name="utf8Json">The body as sent.</param>
     /// <param name="type">The EDM type the body must be an instance of.</param>
-    /// <param name="isCreate">
-    /// For a create, the rules that need no stored row (required properties, ranges, the counts against the total) are
-    /// judged too on the well-typed part of a body whose types are wrong, so that a POST gets every problem at once.
-    /// A PATCH's rules need the stored row and are judged once the types are right.
+    /// <param name="read">
+    /// What the action binds instead of ODataLib's reading, or null when ODataLib is to read the body:
+    /// <list type="bullet">
+    /// <item>a body with problems (but a JSON object): its well-typed values and the problems, so that the rules the
+    /// action judges — some need the stored row — add theirs to the same 400, and nothing is written;</item>
+    /// <item>a plain body without problems — the type's own properties, at most an <c>@odata.type</c> of exactly
+    /// <c>#</c> and the type's name, no other annotation, dates in ISO 8601's extended form with seconds — its values
+    /// as the <see cref="Delta{T}"/> ODataLib would bind from it, so that the body is read once.</item>
+    /// </list>
+    /// Null for any other body without problems, and for one that is not a JSON object at all.
     /// </param>
-    /// <param name="plain">
-    /// When the body has no problem and is plain — the type's own properties, at most an <c>@odata.type</c> of
-    /// exactly <c>#</c> and the type's name, no other annotation, dates in ISO 8601's extended form with seconds —
-    /// its values as the <see cref="Delta{T}"/> ODataLib would bind from it, so that the body is read once;
-    /// otherwise null, and ODataLib reads it as before.
-    /// </param>
-    /// <returns>Every problem found, in the order of the body; empty when ODataLib may read it.</returns>
-    public static IReadOnlyList<RuleViolation> Check(
-        ReadOnlyMemory<byte> utf8Json, IEdmStructuredType type, bool isCreate, out Delta<CredentialUserRegistrationsSummary>? plain)
+    /// <returns>Every problem found in the body itself, in its order; empty when it may be bound.</returns>
+    public static IReadOnlyList<RuleViolation> Check(ReadOnlyMemory<byte> utf8Json, IEdmStructuredType type, out ReadSummaryBody? read)
     {
         ArgumentNullException.ThrowIfNull(type);
-        plain = null;
+        read = null;
         // System.Text.Json checks the UTF-8 of values only when they are read, and of names hardly at all.
         if (!Utf8.IsValid(utf8Json.Span))
         {
@@ -62,7 +61,7 @@ public static partial class SummaryBody
             }
 
             var problems = new List<RuleViolation>();
-            // The well-typed values, kept to judge a create's rules only when the body has problems anyway.
+            // The well-typed values: bound when the body is plain, judged by the rules when it has problems.
             var wellTyped = new List<KeyValuePair<string, object?>>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
             var typeName = type.FullTypeName();
@@ -89,14 +88,9 @@ public static partial class SummaryBody
                 }
             }
 
-            if (problems.Count > 0 && isCreate)
+            if (problems.Count > 0 || isPlain)
             {
-                var judged = problems.Select(p => p.Target).ToHashSet(StringComparer.Ordinal);
-                problems.AddRange(SummaryRules.ApplyCreate(ToDelta(wellTyped), DateTime.UnixEpoch, out _).Where(v => !judged.Contains(v.Target)));
-            }
-            else if (problems.Count == 0 && isPlain)
-            {
-                plain = ToDelta(wellTyped);
+                read = new ReadSummaryBody(ToDelta(wellTyped), problems);
             }
 
             return problems;

@@ -11,6 +11,9 @@ namespace CredentialSummaries.Api.Validation;
 /// </summary>
 public sealed record RuleViolation(string Code, string? Target, string Message)
 {
+    /// <summary>The other property the rule compared <see cref="Target"/> with, when it did (a count with the total).</summary>
+    public string? ComparedWith { get; init; }
+
     public static RuleViolation InvalidValue(string property, string message) => new(RuleCodes.InvalidValue, property, message);
 }
 
@@ -71,10 +74,19 @@ public static partial class SummaryRules
     /// <summary>
     /// Builds a new summary from a POST body: server id and timestamp where none were sent, then the rules.
     /// </summary>
-    /// <returns>Every rule the body breaks, in property order; empty when the summary may be stored.</returns>
+    /// <param name="body">The sent values (of a body with problems, its well-typed ones).</param>
+    /// <param name="bodyProblems">What the strict reading of the body found (<see cref="SummaryBody.Check"/>).</param>
+    /// <param name="utcNow">The time stamped when the body sends none.</param>
+    /// <param name="summary">The summary to store when the result is empty.</param>
+    /// <returns>
+    /// Every problem, once per property: the body's first, then the rules the body breaks, in property order; empty
+    /// when the summary may be stored.
+    /// </returns>
     public static IReadOnlyList<RuleViolation> ApplyCreate(
-        Delta<CredentialUserRegistrationsSummary> body, DateTime utcNow, out CredentialUserRegistrationsSummary summary)
+        Delta<CredentialUserRegistrationsSummary> body, IReadOnlyList<RuleViolation> bodyProblems, DateTime utcNow,
+        out CredentialUserRegistrationsSummary summary)
     {
+        ArgumentNullException.ThrowIfNull(body);
         summary = new CredentialUserRegistrationsSummary();
         body.Patch(summary);
         var sent = body.GetChangedPropertyNames().ToHashSet(StringComparer.Ordinal);
@@ -104,19 +116,25 @@ public static partial class SummaryRules
             summary.LastRefreshedDateTime = utcNow;
         }
 
-        var judged = violations.Select(v => v.Target).ToHashSet(StringComparer.Ordinal);
-        violations.AddRange(Validate(summary).Where(v => !judged.Contains(v.Target)));
-        return violations;
+        violations.AddRange(Validate(summary));
+        return Merge(bodyProblems, violations);
     }
 
     /// <summary>
     /// Applies a PATCH to the stored row; id and tenantId may be repeated but never changed. The rules judge the
     /// merged entity; when they fail, <paramref name="stored"/> holds the rejected merge and must not be saved.
     /// </summary>
-    /// <returns>Every rule the merged entity breaks; empty when it may be stored.</returns>
+    /// <param name="stored">The row as read, changed in place.</param>
+    /// <param name="body">The sent values (of a body with problems, its well-typed ones).</param>
+    /// <param name="bodyProblems">What the strict reading of the body found (<see cref="SummaryBody.Check"/>).</param>
+    /// <param name="utcNow">The time stamped when the body sends none.</param>
+    /// <returns>Every problem, once per property: the body's first, then the rules; empty when the row may be stored.</returns>
     public static IReadOnlyList<RuleViolation> ApplyUpdate(
-        CredentialUserRegistrationsSummary stored, Delta<CredentialUserRegistrationsSummary> body, DateTime utcNow)
+        CredentialUserRegistrationsSummary stored, Delta<CredentialUserRegistrationsSummary> body,
+        IReadOnlyList<RuleViolation> bodyProblems, DateTime utcNow)
     {
+        ArgumentNullException.ThrowIfNull(stored);
+        ArgumentNullException.ThrowIfNull(body);
         // TryGetPropertyValue answers for unsent properties too (with the default), so ask what was sent first.
         var sent = body.GetChangedPropertyNames().ToHashSet(StringComparer.Ordinal);
         var violations = new List<RuleViolation>();
@@ -143,7 +161,40 @@ public static partial class SummaryRules
         }
 
         violations.AddRange(Validate(stored));
-        return violations;
+        return Merge(bodyProblems, violations);
+    }
+
+    /// <summary>
+    /// The body's problems, then each rule's for a property they do not name already. A rule that compares with a
+    /// property whose value was unusable (a count against a total sent as <c>"Integer"</c>) is left out: it would
+    /// judge against a value the client did not mean.
+    /// </summary>
+    private static List<RuleViolation> Merge(IReadOnlyList<RuleViolation> bodyProblems, List<RuleViolation> violations)
+    {
+        ArgumentNullException.ThrowIfNull(bodyProblems);
+        var judged = new HashSet<string?>(StringComparer.Ordinal);
+        var merged = new List<RuleViolation>(bodyProblems.Count + violations.Count);
+        foreach (var problem in bodyProblems)
+        {
+            merged.Add(problem);
+            judged.Add(problem.Target);
+        }
+
+        var bodyJudged = judged.ToHashSet(StringComparer.Ordinal);
+        foreach (var violation in violations)
+        {
+            if (violation.ComparedWith is { } other && bodyJudged.Contains(other))
+            {
+                continue;
+            }
+
+            if (judged.Add(violation.Target))
+            {
+                merged.Add(violation);
+            }
+        }
+
+        return merged;
     }
 
     /// <summary>The rules every stored summary obeys. Normalises tenantId (lowercase GUID) and the time (UTC).</summary>
@@ -194,7 +245,7 @@ public static partial class SummaryRules
             else if (count > summary.TotalUserCount)
             {
                 violations.Add(RuleViolation.InvalidValue(name,
-                    $"Property '{name}' ({count}) cannot exceed 'totalUserCount' ({summary.TotalUserCount})."));
+                    $"Property '{name}' ({count}) cannot exceed 'totalUserCount' ({summary.TotalUserCount}).") with { ComparedWith = "totalUserCount" });
             }
         }
 

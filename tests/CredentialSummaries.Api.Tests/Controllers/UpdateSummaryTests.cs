@@ -143,17 +143,6 @@ public sealed class UpdateSummaryTests(SummariesApiFactory factory) : IClassFixt
         await ShouldBeUnchangedAsync(created);
     }
 
-    [Fact]
-    public async Task Patch_of_the_seed_pages_verbatim_body_returns_400_and_changes_nothing()
-    {
-        var created = await tenant.Writer.CreateAsync();
-
-        using var response = await tenant.Writer.PatchAsync($"{GraphApi.Summaries}/{created.Id()}", GraphApi.SeedBodyVerbatim);
-
-        await response.ShouldBeGraphErrorAsync(HttpStatusCode.BadRequest, "BadRequest", "'mfaAndSsprCapableUserCount'", "Int32");
-        await ShouldBeUnchangedAsync(created);
-    }
-
     [Theory]
     [InlineData("{\"tenantDisplayName\": null}", "Property 'tenantDisplayName' cannot be null.")]
     [InlineData("{\"tenantDisplayName\": \" \"}", "Property 'tenantDisplayName' must be 1 to 256 characters and not blank.")]

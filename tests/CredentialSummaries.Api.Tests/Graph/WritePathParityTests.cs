@@ -122,16 +122,18 @@ public sealed class WritePathParityTests(SummariesApiFactory factory) : IClassFi
     {
         var type = (IEdmStructuredType)GraphEdmModel.Build().FindDeclaredType(GraphEdmModel.SummaryFullTypeName)!;
 
-        var problems = SummaryBody.Check(Encoding.UTF8.GetBytes(body), type, isCreate: false, out var delta);
+        var problems = SummaryBody.Check(Encoding.UTF8.GetBytes(body), type, out var read);
 
         problems.Should().BeEmpty();
         if (!plain)
         {
-            delta.Should().BeNull();
+            read.Should().BeNull();
             return;
         }
 
-        delta.Should().NotBeNull();
+        read.Should().NotBeNull();
+        read!.Problems.Should().BeEmpty();
+        var delta = read.Delta;
         using var document = JsonDocument.Parse(body);
         var sent = document.RootElement.EnumerateObject().Where(p => !p.Name.StartsWith('@')).ToArray();
         delta!.GetChangedPropertyNames().Should().BeEquivalentTo(sent.Select(p => char.ToUpperInvariant(p.Name[0]) + p.Name[1..]));
@@ -150,14 +152,30 @@ public sealed class WritePathParityTests(SummariesApiFactory factory) : IClassFi
     }
 
     [Fact]
-    public void A_body_with_a_problem_is_never_bound()
+    public void A_body_with_a_problem_binds_only_its_well_typed_values_and_carries_its_problems_to_the_rules()
     {
         var type = (IEdmStructuredType)GraphEdmModel.Build().FindDeclaredType(GraphEdmModel.SummaryFullTypeName)!;
 
-        var problems = SummaryBody.Check("""{"totalUserCount":"5"}"""u8.ToArray(), type, isCreate: false, out var delta);
+        var problems = SummaryBody.Check("""{"totalUserCount":"5","tenantDisplayName":"Kept"}"""u8.ToArray(), type, out var read);
 
         problems.Should().ContainSingle().Which.Target.Should().Be("totalUserCount");
-        delta.Should().BeNull();
+        read.Should().NotBeNull();
+        read!.Problems.Should().Equal(problems);
+        read.Delta.GetChangedPropertyNames().Should().Equal("TenantDisplayName");
+    }
+
+    [Theory]
+    [InlineData("[1,2]")]
+    [InlineData("{\"a\":")]
+    [InlineData("\"text\"")]
+    public void A_body_that_is_not_a_json_object_is_never_bound(string body)
+    {
+        var type = (IEdmStructuredType)GraphEdmModel.Build().FindDeclaredType(GraphEdmModel.SummaryFullTypeName)!;
+
+        var problems = SummaryBody.Check(Encoding.UTF8.GetBytes(body), type, out var read);
+
+        problems.Should().ContainSingle().Which.Code.Should().Be("InvalidRequestBody");
+        read.Should().BeNull();
     }
 
     private static Dictionary<string, object?> Body(string displayName, string? licenseType, string? policyState, string refreshed)
