@@ -8,7 +8,7 @@ namespace CredentialSummaries.Api.Edm;
 
 /// <summary>
 /// What the service does, said in <c>$metadata</c> with the standard vocabularies (Capabilities, Core,
-/// Authorization), so that generators such as the OASIS odata-openapi converter describe exactly the calls it
+/// Authorization, Aggregation), so that generators such as the OASIS odata-openapi converter describe exactly the calls it
 /// answers: GET and POST on the set; GET, PATCH (never PUT) and DELETE on an item; the query options of a list;
 /// <c>$batch</c>; and who may do each, from <see cref="GraphPermissions"/>.
 /// </summary>
@@ -50,6 +50,7 @@ public static class CapabilitiesAnnotations
             Reference(CapabilitiesNamespace, "Capabilities"),
             Reference(CoreNamespace, "Core"),
             Reference(AuthorizationNamespace, "Auth"),
+            Reference(AggregationVocabulary.Namespace, AggregationVocabulary.Alias),
         ]);
 
         var read = Permissions(GraphPermissions.ReadScopes, GraphPermissions.ReadRoles);
@@ -76,7 +77,12 @@ public static class CapabilitiesAnnotations
         // Nothing to expand: the type has no navigation properties.
         Annotate(model, summaries, Capabilities("ExpandRestrictions"), Record(("Expandable", False)));
 
-        AnnotateHistory(model, container.FindEntitySet(GraphEdmModel.SnapshotEntitySetName), read);
+        var snapshots = container.FindEntitySet(GraphEdmModel.SnapshotEntitySetName);
+        AnnotateHistory(model, snapshots, read);
+        foreach (var set in new[] { summaries, snapshots })
+        {
+            Annotate(model, set, AggregationVocabulary.ApplySupported, ApplySupported());
+        }
 
         Annotate(model, container, Capabilities("KeyAsSegmentSupported"), True);
         Annotate(model, container, Capabilities("BatchSupported"), True);
@@ -110,7 +116,7 @@ public static class CapabilitiesAnnotations
 
     /// <summary>
     /// The history's set is read-only (GET only, with the read permissions) and takes the list's query options but
-    /// $search; its trends are <c>$apply</c> (groupby, aggregate, filter), which Capabilities has no term for.
+    /// $search; its trends are <c>$apply</c>, said with Aggregation's term like the summaries'.
     /// </summary>
     private static void AnnotateHistory(EdmModel model, IEdmEntitySet snapshots, IEdmExpression read)
     {
@@ -130,6 +136,23 @@ public static class CapabilitiesAnnotations
         Annotate(model, snapshots, Capabilities("SelectSupport"), Record(("Supported", True)));
         Annotate(model, snapshots, Capabilities("ExpandRestrictions"), Record(("Expandable", False)));
     }
+
+    /// <summary>
+    /// The <c>$apply</c> transformations AspNetCoreOData answers, in SQL on both stores, and no more: <c>filter</c>,
+    /// <c>groupby</c> (without rollup), <c>aggregate</c> with the standard methods, <c>compute</c>, chained with
+    /// <c>/</c>. Any other (<c>topcount</c>, <c>orderby</c>, <c>concat</c> …) is a 400.
+    /// </summary>
+    public static readonly IReadOnlyList<string> ApplyTransformations = ["aggregate", "groupby", "filter", "compute"];
+
+    private static EdmRecordExpression ApplySupported() => new(
+        new EdmComplexTypeReference(AggregationVocabulary.ApplySupportedType, isNullable: false),
+        new EdmPropertyConstructor("Transformations", new EdmCollectionExpression(ApplyTransformations.Select(Text))),
+        new EdmPropertyConstructor("CustomAggregationMethods", new EdmCollectionExpression()),
+        new EdmPropertyConstructor("Rollup", new EdmEnumMemberExpression(AggregationVocabulary.RollupType.Members.Single(m => m.Name == "None"))),
+        // No restrictions: every property groups and aggregates. ODataLib's validator wants the lists said, empty.
+        new EdmPropertyConstructor("PropertyRestrictions", False),
+        new EdmPropertyConstructor("GroupableProperties", new EdmCollectionExpression()),
+        new EdmPropertyConstructor("AggregatableProperties", new EdmCollectionExpression()));
 
     private static EdmReference Reference(string ns, string alias)
     {

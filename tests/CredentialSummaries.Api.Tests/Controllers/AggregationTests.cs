@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using CredentialSummaries.Api.Tests.Fixtures;
+using Microsoft.OData.Edm;
+using Microsoft.OData.Edm.Vocabularies;
 
 namespace CredentialSummaries.Api.Tests.Controllers;
 
@@ -77,6 +79,61 @@ public sealed class AggregationTests(SqlCapturingFactory factory) : IClassFixtur
         using var response = await tenant.Reader.GetAsync($"{GraphApi.Summaries}?$apply=groupby((nosuch))");
 
         await response.ShouldBeGraphErrorAsync(HttpStatusCode.BadRequest, "BadRequest", "$apply", "nosuch");
+    }
+
+    /// <summary>
+    /// <c>Aggregation.ApplySupported</c> in <c>$metadata</c> is what the service does: each transformation it declares
+    /// answers on both entity sets with the values of the rows, and each one of the vocabulary's that it does not
+    /// declare is a 400 naming <c>$apply</c>.
+    /// </summary>
+    [Fact]
+    public async Task Every_apply_transformation_metadata_declares_answers_on_both_sets_and_every_other_is_a_400()
+    {
+        await ArrangeAsync();
+        var declared = await DeclaredTransformationsAsync();
+        // One use of each transformation, and what it answers over the five rows (their history has one snapshot each).
+        var uses = new Dictionary<string, (string Apply, Func<JsonElement[], object> Read, object Expected)>
+        {
+            ["aggregate"] = ("aggregate(totalUserCount with sum as users)", v => v.Single().GetProperty("users").GetInt32(), 1500),
+            ["groupby"] = ("groupby((securityDefaultsEnabled))", v => v.Select(g => g.GetProperty("securityDefaultsEnabled").GetBoolean()).Order().ToArray(), new[] { false, true }),
+            ["filter"] = ("filter(totalUserCount ge 400)", v => v.Select(r => r.GetProperty("totalUserCount").GetInt32()).Order().ToArray(), new[] { 400, 500 }),
+            ["compute"] = ("compute(totalUserCount sub mfaRegisteredUserCount as gap)/aggregate(gap with max as widest)", v => v.Single().GetProperty("widest").GetInt32(), 450),
+        };
+
+        declared.Should().BeEquivalentTo(uses.Keys, "every declared transformation has a use here, and every use is declared");
+        foreach (var set in new[] { GraphApi.Summaries, Collectors.HistoryTests.Snapshots })
+        {
+            foreach (var (name, (apply, read, expected)) in uses)
+            {
+                using var response = await tenant.Reader.GetAsync($"{set}?$apply={Uri.EscapeDataString(apply)}");
+                var json = await response.ReadJsonAsync();
+                response.StatusCode.Should().Be(HttpStatusCode.OK, $"{name} on {set}: {json}");
+                read(json.GetProperty("value").EnumerateArray().ToArray()).Should().BeEquivalentTo(expected, o => o.WithStrictOrdering(), $"{name} on {set}");
+            }
+
+            foreach (var apply in new[] { "topcount(2,totalUserCount)", "bottomsum(100,totalUserCount)", "identity", "concat(identity,identity)",
+                         "orderby(totalUserCount)", "top(2)", "skip(1)", "search(Tenant)", "groupby((rollup(tenantLicenseType,tenantDisplayName)))" })
+            {
+                using var response = await tenant.Reader.GetAsync($"{set}?$apply={Uri.EscapeDataString(apply)}");
+                await response.ShouldBeGraphErrorAsync(HttpStatusCode.BadRequest, "BadRequest", "$apply");
+            }
+        }
+    }
+
+    private static readonly string[] EntitySets = ["credentialUserRegistrationsSummaries", "credentialUserRegistrationsSummarySnapshots"];
+
+    /// <summary>The transformations <c>$metadata</c> declares on both entity sets (the same on each).</summary>
+    private async Task<string[]> DeclaredTransformationsAsync()
+    {
+        var model = await factory.ClientFor(token: null).ReadCsdlXmlAsync(GraphApi.V1Root);
+        var declared = EntitySets
+            .Select(name => model.FindVocabularyAnnotations(model.EntityContainer.FindEntitySet(name))
+                .Where(a => a.Term.FullName() == "Org.OData.Aggregation.V1.ApplySupported").Should().ContainSingle(name).Subject.Value)
+            .Select(record => ((IEdmRecordExpression)record).Properties.Single(p => p.Name == "Transformations").Value)
+            .Select(list => ((IEdmCollectionExpression)list).Elements.Select(e => ((IEdmStringConstantExpression)e).Value).ToArray())
+            .ToArray();
+        declared[1].Should().Equal(declared[0]);
+        return declared[0];
     }
 
     private async Task<JsonElement[]> ApplyAsync(string apply)

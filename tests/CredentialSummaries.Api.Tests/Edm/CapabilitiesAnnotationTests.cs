@@ -15,6 +15,7 @@ public sealed class CapabilitiesAnnotationTests(SummariesApiFactory factory) : I
     private const string Capabilities = "Org.OData.Capabilities.V1.";
     private const string Core = "Org.OData.Core.V1.";
     private const string Auth = "Org.OData.Authorization.V1.";
+    private const string Aggregation = "Org.OData.Aggregation.V1.";
     private const string Delegated = "delegated";
     private const string Application = "application";
 
@@ -30,7 +31,8 @@ public sealed class CapabilitiesAnnotationTests(SummariesApiFactory factory) : I
         model.Validate(out IEnumerable<EdmError> errors).Should().BeTrue(string.Join("; ", errors));
         errors.Should().BeEmpty();
         model.GetEdmReferences().SelectMany(r => r.Includes).Select(i => (i.Namespace, i.Alias)).Should().BeEquivalentTo(
-            [("Org.OData.Capabilities.V1", "Capabilities"), ("Org.OData.Core.V1", "Core"), ("Org.OData.Authorization.V1", "Auth")],
+            [("Org.OData.Capabilities.V1", "Capabilities"), ("Org.OData.Core.V1", "Core"), ("Org.OData.Authorization.V1", "Auth"),
+                ("Org.OData.Aggregation.V1", "Aggregation")],
             "a document references every vocabulary whose terms it uses");
     }
 
@@ -44,7 +46,7 @@ public sealed class CapabilitiesAnnotationTests(SummariesApiFactory factory) : I
         var model = await anonymous.ReadCsdlJsonModelAsync(GraphApi.V1Root);
 
         model.EntityContainer.FindEntitySet("credentialUserRegistrationsSummaries").Should().NotBeNull();
-        model.GetEdmReferences().SelectMany(r => r.Includes).Should().HaveCount(3);
+        model.GetEdmReferences().SelectMany(r => r.Includes).Should().HaveCount(4);
     }
 
     [Theory]
@@ -177,6 +179,23 @@ public sealed class CapabilitiesAnnotationTests(SummariesApiFactory factory) : I
         foreach (var property in summary.StructuralProperties().Select(p => p.Name).Except(["id", "tenantId", "lastRefreshedDateTime"]))
         {
             CoreTerms(property).Should().BeEmpty($"{property} is the client's to set and to change");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public async Task Both_entity_sets_declare_apply_supported_with_filter_groupby_aggregate_and_compute_and_no_rollup(string format)
+    {
+        var model = await ReadModelAsync(format);
+
+        foreach (var name in new[] { "credentialUserRegistrationsSummaries", "credentialUserRegistrationsSummarySnapshots" })
+        {
+            var apply = Annotation(model, model.EntityContainer.FindEntitySet(name), Aggregation + "ApplySupported");
+
+            Texts(Field(apply, "Transformations")).Should().Equal(["aggregate", "groupby", "filter", "compute"], name);
+            Elements(Field(apply, "CustomAggregationMethods")).Should().BeEmpty(name);
+            EnumMembers(Field(apply, "Rollup"), Aggregation + "RollupType").Should().Equal(["None"], name);
+            Bool(apply, "PropertyRestrictions").Should().BeFalse("every property may be grouped and aggregated");
         }
     }
 
