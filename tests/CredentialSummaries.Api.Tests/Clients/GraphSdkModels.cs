@@ -102,6 +102,35 @@ public sealed class CredentialUserRegistrationsSummaryCollectionResponse : BaseC
     }
 }
 
+/// <summary>
+/// A page of a delta round as Graph's generated delta responses are (<see cref="BaseDeltaFunctionResponse"/>:
+/// <c>@odata.nextLink</c> or <c>@odata.deltaLink</c>); a deleted summary comes as an entry whose
+/// <see cref="CredentialUserRegistrationsSummary.AdditionalData"/> holds <c>@removed</c>, as with Graph's users/delta.
+/// </summary>
+public sealed class CredentialUserRegistrationsSummaryDeltaResponse : BaseDeltaFunctionResponse
+{
+    public List<CredentialUserRegistrationsSummary>? Value { get; set; }
+
+    public static new CredentialUserRegistrationsSummaryDeltaResponse CreateFromDiscriminatorValue(IParseNode parseNode)
+    {
+        ArgumentNullException.ThrowIfNull(parseNode);
+        return new CredentialUserRegistrationsSummaryDeltaResponse();
+    }
+
+    public override IDictionary<string, Action<IParseNode>> GetFieldDeserializers() =>
+        new Dictionary<string, Action<IParseNode>>(base.GetFieldDeserializers())
+        {
+            ["value"] = n => Value = n.GetCollectionOfObjectValues(CredentialUserRegistrationsSummary.CreateFromDiscriminatorValue)?.ToList(),
+        };
+
+    public override void Serialize(ISerializationWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        base.Serialize(writer);
+        writer.WriteCollectionOfObjectValues("value", Value);
+    }
+}
+
 /// <summary>Hands the SDK a ready token, for the hosts it names only (Kiota's rule for every token provider).</summary>
 public sealed class StaticAccessTokenProvider(string token, params string[] allowedHosts) : IAccessTokenProvider
 {
@@ -167,6 +196,10 @@ public static class SummaryRequests
         request.SetContentFromParsable(adapter, "application/json", body);
         return request;
     }
+
+    /// <summary>The first request of a delta round, as Graph's SDKs address the function (<c>…/microsoft.graph.delta()</c>).</summary>
+    public static RequestInformation Delta() =>
+        WithAccept(new RequestInformation(Method.GET, Path + "/microsoft.graph.delta()", new Dictionary<string, object>()));
 
     private static RequestInformation WithAccept(RequestInformation request)
     {

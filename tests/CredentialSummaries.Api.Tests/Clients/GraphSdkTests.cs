@@ -198,6 +198,95 @@ public sealed class GraphSdkTests(SummariesApiFactory factory) : IClassFixture<S
         seen.Should().HaveCount(25).And.OnlyHaveUniqueItems().And.BeEquivalentTo(expected);
     }
 
+    /// <summary>
+    /// A delta round as Graph's docs show it for users/delta: the first page by the request adapter, the rest and the
+    /// delta link by the <see cref="PageIterator{TEntity, TCollectionPage}"/>, which stops in <see cref="PagingState.Delta"/>;
+    /// iterating again follows the delta link and reports what changed, a deletion as an entry with <c>@removed</c>.
+    /// </summary>
+    [Fact]
+    public async Task The_page_iterator_walks_a_delta_round_and_iterating_again_follows_its_delta_link_to_the_changes()
+    {
+        var writer = tenant.Writer;
+        var initial = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            initial.Add((await writer.CreateAsync(GraphApi.SeedBody())).Id());
+        }
+
+        var client = ClientFor(TokenMinter.Delegated(tenant.Id, GraphApi.Read));
+        var first = SummaryRequests.Delta();
+        first.Headers.TryAdd("Prefer", "odata.maxpagesize=2");
+        var firstPage = await client.RequestAdapter.SendAsync(
+            first, CredentialUserRegistrationsSummaryDeltaResponse.CreateFromDiscriminatorValue, SummaryRequests.Errors);
+        var seen = new List<CredentialUserRegistrationsSummary>();
+        var requests = new List<string>();
+        var iterator = PageIterator<CredentialUserRegistrationsSummary, CredentialUserRegistrationsSummaryDeltaResponse>.CreatePageIterator(
+            client,
+            firstPage!,
+            summary =>
+            {
+                seen.Add(summary);
+                return true;
+            },
+            request =>
+            {
+                requests.Add(request.URI.ToString());
+                request.Headers.TryAdd("Prefer", "odata.maxpagesize=2");
+                return request;
+            });
+
+        await iterator.IterateAsync();
+
+        firstPage!.Value.Should().HaveCount(2);
+        firstPage.OdataNextLink.Should().StartWith("http://localhost/v1.0/tenantRelationships/managedTenants/credentialUserRegistrationsSummaries/delta()?");
+        firstPage.OdataDeltaLink.Should().BeNull();
+        requests.Should().HaveCount(2, "five summaries at two a page are three pages");
+        iterator.State.Should().Be(PagingState.Delta);
+        iterator.Deltalink.Should().StartWith("http://localhost/v1.0/tenantRelationships/managedTenants/credentialUserRegistrationsSummaries/delta()?$deltatoken=");
+        seen.Select(s => s.Id).Should().Equal(initial.Order(StringComparer.Ordinal));
+        seen.Should().AllSatisfy(s =>
+        {
+            s.OdataType.Should().Be(CredentialUserRegistrationsSummary.TypeName);
+            s.TenantDisplayName.Should().Be("Contoso Ltd");
+            s.AdditionalData.Should().NotContainKey("@removed");
+        });
+
+        // Meanwhile one summary is renamed, one deleted and one created.
+        var firstDeltaLink = iterator.Deltalink;
+        using (var patch = await writer.PatchAsync($"{GraphApi.Summaries}/{initial[0]}", new { tenantDisplayName = "Contoso (renamed)" }))
+        {
+            patch.StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+
+        using (var delete = await writer.DeleteAsync($"{GraphApi.Summaries}/{initial[1]}"))
+        {
+            delete.StatusCode.Should().Be(HttpStatusCode.NoContent);
+        }
+
+        var created = (await writer.CreateAsync(GraphApi.SeedBody())).Id();
+        seen.Clear();
+        requests.Clear();
+
+        await iterator.IterateAsync();
+
+        requests.First().Should().Be(firstDeltaLink, "the iterator's next round starts at the delta link");
+        iterator.State.Should().Be(PagingState.Delta);
+        iterator.Deltalink.Should().NotBe(firstDeltaLink).And.Contain("$deltatoken=");
+        seen.Where(s => !s.AdditionalData.ContainsKey("@removed")).Select(s => (s.Id, s.TenantDisplayName))
+            .Should().BeEquivalentTo([(initial[0], "Contoso (renamed)"), (created, "Contoso Ltd")]);
+        var removed = seen.Where(s => s.AdditionalData.ContainsKey("@removed")).Should().ContainSingle().Subject;
+        removed.Id.Should().Be(initial[1]);
+        removed.AdditionalData["@removed"].Should().BeAssignableTo<Microsoft.Kiota.Abstractions.Serialization.UntypedObject>()
+            .Which.GetValue()["reason"].Should().BeOfType<Microsoft.Kiota.Abstractions.Serialization.UntypedString>()
+            .Which.GetValue().Should().Be("deleted");
+
+        seen.Clear();
+        await iterator.IterateAsync();
+
+        seen.Should().BeEmpty("nothing changed since the last round");
+        iterator.State.Should().Be(PagingState.Delta);
+    }
+
     [Fact]
     public async Task A_batch_collection_of_more_than_20_requests_is_split_and_each_answer_reads_by_id()
     {
