@@ -26,7 +26,7 @@ public sealed class StartupConfigurationException(IReadOnlyList<ConfigurationPro
     public IReadOnlyList<ConfigurationProblem> Problems { get; } = problems;
 
     private static string Describe(IReadOnlyList<ConfigurationProblem> problems) =>
-        "CredentialSummaries cannot start: the configuration is invalid (see README, \"Configuration\").\n" +
+        "CredentialSummaries cannot start: the configuration is invalid (see docs/configuration.md).\n" +
         string.Join('\n', problems.Select(p => "  " + p));
 }
 

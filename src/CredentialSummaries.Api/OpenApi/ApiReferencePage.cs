@@ -3,7 +3,7 @@ using Scalar.AspNetCore;
 namespace CredentialSummaries.Api.OpenApi;
 
 /// <summary>
-/// The interactive API reference (README, "API reference page"): Scalar's page at <c>/docs</c>, reading the OpenAPI
+/// The interactive API reference (docs/openapi.md, "API reference page"): Scalar's page at <c>/docs</c>, reading the OpenAPI
 /// document at <c>/v1.0/openapi.json</c>. Public, as the document is: no token to read it, and outside the per-tenant
 /// throttling. Its script and styles are embedded in Scalar.AspNetCore and served by this app under <c>/docs/</c>; the
 /// CDN fonts and Scalar's telemetry are off, so the page works on a closed network. The only authentication it offers

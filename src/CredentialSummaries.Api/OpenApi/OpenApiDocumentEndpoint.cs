@@ -7,7 +7,7 @@ using Microsoft.Net.Http.Headers;
 namespace CredentialSummaries.Api.OpenApi;
 
 /// <summary>
-/// The OpenAPI 3 document (README, "OpenAPI document"): <c>OpenApi/openapi.json</c>, embedded in the assembly, served
+/// The OpenAPI 3 document (docs/openapi.md, "OpenAPI document"): <c>OpenApi/openapi.json</c>, embedded in the assembly, served
 /// anonymously at <c>/v1.0/openapi.json</c> and <c>/beta/openapi.json</c>. One document for both roots: only
 /// <c>servers[0].url</c> differs, and it is the request's own scheme, host, port and path base plus the version root,
 /// so that a client generated from it (Kiota, NSwag, …) calls the instance it was read from.

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace CredentialSummaries.Api.Operations;
 
-/// <summary>How the host stops (README, "Health and shutdown"); judged at start-up by StartupConfiguration.</summary>
+/// <summary>How the host stops (docs/production.md, "Health and shutdown"); judged at start-up by StartupConfiguration.</summary>
 public sealed class ShutdownOptions
 {
     public const string Section = "Hosting";

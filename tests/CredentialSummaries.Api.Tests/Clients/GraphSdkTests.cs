@@ -18,7 +18,7 @@ public sealed class GraphSdkTests(SummariesApiFactory factory) : IClassFixture<S
 {
     private readonly TestTenant tenant = new(factory);
 
-    /// <summary>The set-up the README shows: Graph's default handlers in front of the in-memory host.</summary>
+    /// <summary>The set-up docs/clients.md shows: Graph's default handlers in front of the in-memory host.</summary>
     private GraphServiceClient ClientFor(string token, string version = "v1.0")
     {
         var httpClient = GraphClientFactory.Create(finalHandler: factory.Server.CreateHandler());

@@ -8,7 +8,7 @@ namespace CredentialSummaries.Api.Tests.Clients;
 
 /// <summary>
 /// Windows PowerShell 5.1 cannot run here, so these replay the exact bytes its <c>Invoke-RestMethod</c> sends for the
-/// README's calls: <c>ConvertTo-Json</c>'s layout (four-space indent, two spaces after the colon, CRLF), a
+/// calls of docs/clients.md: <c>ConvertTo-Json</c>'s layout (four-space indent, two spaces after the colon, CRLF), a
 /// <c>[DateTime]</c> written as <c>"\/Date(ms)\/"</c>, and a string <c>-Body</c> encoded as ISO-8859-1 under
 /// <c>Content-Type: application/json</c> with no charset. Each either works exactly (the right value stored) or is
 /// a 400 whose message says what to send, and a 400 stores nothing.

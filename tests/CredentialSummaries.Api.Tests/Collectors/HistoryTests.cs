@@ -18,13 +18,13 @@ public sealed class HistoryTests(SqlCapturingFactory factory) : IClassFixture<Sq
     public const string BetaSnapshots = GraphApi.BetaRoot + "/credentialUserRegistrationsSummarySnapshots";
     private const string SnapshotType = "microsoft.graph.managedTenants.credentialUserRegistrationsSummarySnapshot";
 
-    /// <summary>Dashboard query 1, as the README gives it: tenant X's MFA-registered share per month over a year.</summary>
+    /// <summary>Dashboard query 1, as docs/collectors.md gives it: tenant X's MFA-registered share per month over a year.</summary>
     public static string MonthlyTrendApply(string tenantId, DateTime yearAgo) =>
         $"filter(tenantId eq '{tenantId}' and lastRefreshedDateTime ge {yearAgo.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)})" +
         "/groupby((month),aggregate(mfaRegisteredShare with average as averageMfaRegisteredShare," +
         "mfaRegisteredUserCount with max as maxMfaRegisteredUserCount,totalUserCount with max as maxTotalUserCount))";
 
-    /// <summary>Dashboard query 2, as the README gives it: the tenants whose MFA-registered share dropped since last month.</summary>
+    /// <summary>Dashboard query 2, as docs/collectors.md gives it: the tenants whose MFA-registered share dropped since last month.</summary>
     public static string DroppedSinceLastMonthApply(string month) =>
         $"filter(month eq '{month}')" +
         "/groupby((tenantId,tenantDisplayName),aggregate(mfaRegisteredShare with min as lowestMfaRegisteredShare," +

@@ -5,15 +5,16 @@ using CredentialSummaries.Api.Tests.Fixtures;
 namespace CredentialSummaries.Api.Tests.Collectors;
 
 /// <summary>
-/// README "Collectors and dashboards" → "A PowerShell collector", run as written in a real PowerShell 7 against the
-/// built app on the README's address (<see cref="ReadmePowerShellSession"/>): the CSV it writes, then the collector
+/// docs/collectors.md, "A PowerShell collector", run as written in a real PowerShell 7 against the built app on the
+/// page's address (<see cref="ReadmePowerShellSession"/>): the CSV it writes, then the collector
 /// twice, as two nights' runs. One upsert per managed tenant: created the first night, updated the second. Then
 /// "Dashboards in PowerShell": the delta sync loop and the monthly trend, after a year of backfilled nights.
 /// </summary>
 [Collection(nameof(ReadmeAddress))]
 public sealed class PowerShellCollectorTests
 {
-    private const string Section = "### A PowerShell collector";
+    private const string Page = "docs/collectors.md";
+    private const string Section = "## A PowerShell collector";
     private const string ReadmeManagingTenant = "4f6a8b2c-0000-4000-8000-000000000002";
 
     private static readonly (string TenantId, string Name, int Total, int MfaRegistered, int SsprRegistered, bool SecurityDefaults)[] Csv =
@@ -24,9 +25,9 @@ public sealed class PowerShellCollectorTests
     ];
 
     [Fact]
-    public async Task The_readme_collector_upserts_each_csv_row_once_creating_on_the_first_run_and_updating_on_the_next()
+    public async Task The_documented_collector_upserts_each_csv_row_once_creating_on_the_first_run_and_updating_on_the_next()
     {
-        var blocks = ReadmePowerShellSession.ReadmeBlocks(Section, "collector-setup", "collector");
+        var blocks = ReadmePowerShellSession.DocBlocks(Page, Section, "collector-setup", "collector");
         var csv = Path.Combine(ExternalTool.RepositoryRoot, "counts.csv");
         await using var session = await ReadmePowerShellSession.StartAsync();
         try
@@ -74,14 +75,14 @@ public sealed class PowerShellCollectorTests
     ];
 
     [Fact]
-    public async Task The_readme_dashboards_print_each_delta_refresh_and_thirteen_months_of_trend_oldest_first()
+    public async Task The_documented_dashboards_print_each_delta_refresh_and_thirteen_months_of_trend_oldest_first()
     {
         var csv = Path.Combine(ExternalTool.RepositoryRoot, "counts.csv");
         await using var session = await ReadmePowerShellSession.StartAsync();
         try
         {
             var (collectorExit, collected, collectorBecause) = await session.RunAsync(
-                ReadmePowerShellSession.ReadmeBlocks(Section, "collector-setup", "collector"), TimeSpan.FromMinutes(3));
+                ReadmePowerShellSession.DocBlocks(Page, Section, "collector-setup", "collector"), TimeSpan.FromMinutes(3));
             collectorExit.Should().Be(0, collectorBecause);
             collected.Should().Equal(Csv.Select(row => $"201 {row.Name}"), collectorBecause);
 
@@ -110,8 +111,8 @@ public sealed class PowerShellCollectorTests
             tonight.StatusCode.Should().Be(HttpStatusCode.OK, await tonight.Content.ReadAsStringAsync());
             expected.Add(TrendLine(thisMonth, (double)contoso.MfaRegistered / contoso.Total));
 
-            var blocks = ReadmePowerShellSession.ReadmeBlocks(Section, "collector-setup", "collector").Take(1)
-                .Concat(ReadmePowerShellSession.ReadmeBlocks("### Dashboards in PowerShell", "dashboard-delta", "dashboard-trend"));
+            var blocks = ReadmePowerShellSession.DocBlocks(Page, Section, "collector-setup", "collector").Take(1)
+                .Concat(ReadmePowerShellSession.DocBlocks(Page, "## Dashboards in PowerShell", "dashboard-delta", "dashboard-trend"));
             var (exit, lines, because) = await session.RunAsync(blocks, TimeSpan.FromMinutes(3));
 
             exit.Should().Be(0, because);

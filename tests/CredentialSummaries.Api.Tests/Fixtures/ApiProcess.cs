@@ -140,8 +140,8 @@ public sealed class ApiProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Any command that starts the API on <paramref name="port"/> (e.g. <c>bash -c '…'</c> running the README's
-    /// commands); <see cref="FreeLoopbackPort"/> gives a port to put into it.
+    /// Any command that starts the API on <paramref name="port"/> (e.g. <c>bash -c '…'</c> running the commands of
+    /// docs/production.md); <see cref="FreeLoopbackPort"/> gives a port to put into it.
     /// </summary>
     public static ApiProcess Start(
         string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory, int port)

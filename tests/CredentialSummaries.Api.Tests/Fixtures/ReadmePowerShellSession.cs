@@ -5,11 +5,11 @@ using System.Text.RegularExpressions;
 namespace CredentialSummaries.Api.Tests.Fixtures;
 
 /// <summary>
-/// What the README's PowerShell examples run against, as a newcomer runs them: the built app as a real process in
-/// Development on the README's address, http://localhost:5139, with a fresh database and a fresh HOME that pwsh
-/// shares, so that the README's own <c>dotnet user-jwts create</c> makes the signing key and the token. The blocks
-/// are read from README.md verbatim: each <c>powershell</c> block that an <c>&lt;!-- powershell-example: name --&gt;</c>
-/// comment follows. The fixed port allows one session at a time: the tests that use it share
+/// What the PowerShell examples of README.md and docs/ run against, as a newcomer runs them: the built app as a real
+/// process in Development on the examples' address, http://localhost:5139, with a fresh database and a fresh HOME
+/// that pwsh shares, so that the examples' own <c>dotnet user-jwts create</c> makes the signing key and the token.
+/// The blocks are read from the markdown file verbatim: each <c>powershell</c> block that an
+/// <c>&lt;!-- powershell-example: name --&gt;</c> comment follows. The fixed port allows one session at a time: the tests that use it share
 /// <see cref="ReadmeAddress"/>.
 /// </summary>
 public sealed partial class ReadmePowerShellSession : IAsyncDisposable
@@ -58,7 +58,7 @@ public sealed partial class ReadmePowerShellSession : IAsyncDisposable
         return session;
     }
 
-    /// <summary>A token for the README's examples' managing tenant, made as the README makes it (user-jwts in the shared HOME).</summary>
+    /// <summary>A token for the examples' managing tenant, made as the examples make it (user-jwts in the shared HOME).</summary>
     public Task<string> TokenAsync(string managingTenant, string scope) =>
         UserJwtsTool.CreateAsync(SharedHome, "--scope", scope, "--claim", $"tid={managingTenant}");
 
@@ -66,29 +66,32 @@ public sealed partial class ReadmePowerShellSession : IAsyncDisposable
     public async Task<(int ExitCode, string[] Lines, string Because)> RunAsync(IEnumerable<(string Name, string Script)> blocks, TimeSpan timeout)
     {
         var list = blocks.ToList();
-        var script = Path.Combine(Home, $"readme-{Guid.NewGuid():N}.ps1");
+        var script = Path.Combine(Home, $"example-{Guid.NewGuid():N}.ps1");
         await File.WriteAllTextAsync(script, string.Join("\n", list.Select(b => b.Script)));
         var (exitCode, output, errors) = await PowerShellTool.RunScriptAsync(script, SharedHome, timeout);
-        var because = $"pwsh ran the README's blocks ({string.Join(", ", list.Select(b => b.Name))}) and wrote:\n" +
+        var because = $"pwsh ran the blocks ({string.Join(", ", list.Select(b => b.Name))}) and wrote:\n" +
             $"--- stdout ---\n{output}\n--- stderr ---\n{errors}\n--- server ---\n{Api.Transcript}";
         errors.Should().BeEmpty(because);
         var lines = output.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return (exitCode, lines, because);
     }
 
-    /// <summary>The marked <c>powershell</c> blocks of one README section (a <c>##</c> or <c>###</c> heading), verbatim and in order.</summary>
-    public static List<(string Name, string Script)> ReadmeBlocks(string section, params string[] expected)
+    /// <summary>
+    /// The marked <c>powershell</c> blocks of one section (a <c>##</c> or <c>###</c> heading) of a markdown file of the
+    /// repository (<c>README.md</c>, <c>docs/clients.md</c>, …), verbatim and in order.
+    /// </summary>
+    public static List<(string Name, string Script)> DocBlocks(string file, string section, params string[] expected)
     {
-        var readme = File.ReadAllText(Path.Combine(ExternalTool.RepositoryRoot, "README.md")).ReplaceLineEndings("\n");
-        var at = readme.IndexOf("\n" + section + "\n", StringComparison.Ordinal);
-        at.Should().BeGreaterThan(0, $"README.md has a section '{section}'");
+        var markdown = File.ReadAllText(Path.Combine(ExternalTool.RepositoryRoot, file)).ReplaceLineEndings("\n");
+        var at = markdown.IndexOf("\n" + section + "\n", StringComparison.Ordinal);
+        at.Should().BeGreaterThan(0, $"{file} has a section '{section}'");
         var level = section[..(section.IndexOf(' ', StringComparison.Ordinal) + 1)];
-        var end = readme.IndexOf("\n" + level, at + 1, StringComparison.Ordinal);
-        var parent = level == "### " ? readme.IndexOf("\n## ", at + 1, StringComparison.Ordinal) : -1;
+        var end = markdown.IndexOf("\n" + level, at + 1, StringComparison.Ordinal);
+        var parent = level == "### " ? markdown.IndexOf("\n## ", at + 1, StringComparison.Ordinal) : -1;
         end = end < 0 || (parent >= 0 && parent < end) ? parent : end;
-        var text = end < 0 ? readme[at..] : readme[at..end];
+        var text = end < 0 ? markdown[at..] : markdown[at..end];
         var blocks = MarkedBlock().Matches(text).Select(m => (m.Groups["name"].Value, m.Groups["script"].Value)).ToList();
-        blocks.Select(b => b.Item1).Should().Equal(expected, "the README marks these PowerShell examples for this test, in this order");
+        blocks.Select(b => b.Item1).Should().Equal(expected, $"{file} marks these PowerShell examples for this test, in this order");
         return blocks;
     }
 
@@ -105,7 +108,7 @@ public sealed partial class ReadmePowerShellSession : IAsyncDisposable
             catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
             {
                 throw new InvalidOperationException(
-                    $"Port {Port} on {address} is taken: the README's examples call http://localhost:{Port}, so this test "
+                    $"Port {Port} on {address} is taken: the docs' PowerShell examples call http://localhost:{Port}, so this test "
                     + "starts the API there. Stop whatever listens on it (a `dotnet run` of the API, say) and run the test again.", e);
             }
             catch (SocketException) when (address.Equals(IPAddress.IPv6Loopback))
@@ -133,6 +136,6 @@ public sealed partial class ReadmePowerShellSession : IAsyncDisposable
     }
 }
 
-/// <summary>The tests that run the README's examples on its fixed address run one after another.</summary>
+/// <summary>The tests that run the docs' examples on their fixed address run one after another.</summary>
 [CollectionDefinition(nameof(ReadmeAddress))]
 public sealed class ReadmeAddress;

@@ -4,7 +4,7 @@ using CredentialSummaries.Api.Tests.Fixtures;
 namespace CredentialSummaries.Api.Tests.Identity;
 
 /// <summary>
-/// README "Get a development token" in the order a newcomer follows it: the server already runs when the first
+/// docs/identity.md, "Development tokens", in the order a newcomer follows it: the server already runs when the first
 /// <c>dotnet user-jwts create</c> makes the signing key. The running server must accept that token without a restart.
 /// </summary>
 public sealed class UserJwtsKeyPickupTests : IDisposable

@@ -3,7 +3,7 @@ using CredentialSummaries.Api.Tests.Fixtures;
 
 namespace CredentialSummaries.Api.Tests.ODataClient;
 
-/// <summary>The OData 4.01 conformance rows of the README that no feature-specific test already proves.</summary>
+/// <summary>The OData 4.01 conformance rows of docs/conformance.md that no feature-specific test already proves.</summary>
 public sealed class ConformanceTests(SummariesApiFactory factory) : IClassFixture<SummariesApiFactory>
 {
     private readonly TestTenant tenant = new(factory);

@@ -7,7 +7,7 @@ using Microsoft.Playwright;
 namespace CredentialSummaries.Api.Tests.OpenApi;
 
 /// <summary>
-/// The API reference page (README, "API reference page") in a real browser: Debian's chromium (<c>/usr/bin/chromium</c>,
+/// The API reference page (docs/openapi.md, "API reference page") in a real browser: Debian's chromium (<c>/usr/bin/chromium</c>,
 /// installed by <c>.ci/run</c>; Playwright never downloads one) driven by Microsoft.Playwright against the built app
 /// running as its own process. Every request the page makes is checked: one to any host but the app's loopback
 /// address fails the test (and is aborted), so the page is proven to work offline, its assets served by the app.

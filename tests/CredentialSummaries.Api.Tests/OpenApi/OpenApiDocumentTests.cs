@@ -9,7 +9,7 @@ using Microsoft.OData.Edm;
 namespace CredentialSummaries.Api.Tests.OpenApi;
 
 /// <summary>
-/// README, "OpenAPI document": <c>{root}/openapi.json</c> is served anonymously, names the instance it was read from,
+/// docs/openapi.md, "OpenAPI document": <c>{root}/openapi.json</c> is served anonymously, names the instance it was read from,
 /// is the committed file, and stays true to <c>$metadata</c> and to the routes the service has. Nothing here reads
 /// the store (OpenApiOperationTests calls each documented operation on both stores).
 /// </summary>

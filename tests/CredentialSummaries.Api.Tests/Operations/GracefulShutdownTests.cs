@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 namespace CredentialSummaries.Api.Tests.Operations;
 
 /// <summary>
-/// README, "Health and shutdown": the built app, on the assembly's store, under write load gets SIGTERM. <c>/readyz</c> turns 503 at once, writes
+/// docs/production.md, "Health and shutdown": the built app, on the assembly's store, under write load gets SIGTERM. <c>/readyz</c> turns 503 at once, writes
 /// go on being served for the drain, the listener then closes, the requests in flight finish with 2xx, the process
 /// exits 0, and every write answered 2xx is in the database after a restart.
 /// </summary>

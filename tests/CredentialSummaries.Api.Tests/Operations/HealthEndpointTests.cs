@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 
 namespace CredentialSummaries.Api.Tests.Operations;
 
-/// <summary>README, "Health and shutdown": <c>/healthz</c> and <c>/readyz</c> as a load balancer or Kubernetes sees them.</summary>
+/// <summary>docs/production.md, "Health and shutdown": <c>/healthz</c> and <c>/readyz</c> as a load balancer or Kubernetes sees them.</summary>
 public sealed class HealthEndpointTests(LogCapturingFactory factory) : IClassFixture<LogCapturingFactory>
 {
     public static TheoryData<string> Probes => new() { "/healthz", "/readyz" };

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace CredentialSummaries.Api.Tests.Persistence;
 
 /// <summary>
-/// README, <c>Sqlite:Synchronous=Normal</c>: "a write answered 2xx survives a crash of the process". The built app
+/// docs/configuration.md, <c>Sqlite:Synchronous=Normal</c>: "a write answered 2xx survives a crash of the process". The built app
 /// runs as a process on the assembly's store (a SQLite file, or a PostgreSQL database) under concurrent POST and
 /// PATCH load, is killed with SIGKILL mid-load, restarted on the same database, and every acknowledged write must be
 /// there; after the last round the store passes its own check (SQLite's <c>PRAGMA integrity_check</c>,
@@ -96,11 +96,11 @@ public sealed class CrashDurabilityTests(ITestOutputHelper output) : IDisposable
     private void Report(string line) =>
         output.WriteLine(ReliabilityReport.Append(nameof(CrashDurabilityTests), line));
 
-    /// <summary>The built app on the assembly's store, with the README's durability setting.</summary>
+    /// <summary>The built app on the assembly's store, with the documented durability setting (docs/configuration.md).</summary>
     private Task<ApiProcess> StartAsync() => ApiProcess.StartDevelopmentAsync(signingKey, directory,
         new Dictionary<string, string?>(database.EnvironmentVariables)
         {
-            ["Sqlite__Synchronous"] = "Normal", // the README's durability setting; the PostgreSQL store does not read it
+            ["Sqlite__Synchronous"] = "Normal", // the documented durability setting; the PostgreSQL store does not read it
         },
         StartTimeout);
 

@@ -6,12 +6,13 @@ using CredentialSummaries.Api.Tests.Hosting;
 namespace CredentialSummaries.Api.Tests.Docs;
 
 /// <summary>
-/// README "Run in production": its two code blocks (publish, then start) run with bash as written, only their
+/// docs/production.md, "Run in production": its two code blocks (publish, then start) run with bash as written, only their
 /// placeholders replaced, and what starts is really Production: the log says so, a real <c>dotnet user-jwts</c> token
 /// is a 401, <c>$metadata</c> answers anonymously, and without <c>AzureAd__ClientId</c> it stops with exit code 1.
 /// </summary>
-public sealed partial class ReadmeProductionTests : IDisposable
+public sealed partial class ProductionDocsTests : IDisposable
 {
+    private const string Page = "docs/production.md";
     private const string Section = "## Run in production";
     private const string AppIdPlaceholder = "<api app id>";
     private const string DatabasePlaceholder = "/var/lib/credentialsummaries/summaries.db";
@@ -36,15 +37,15 @@ public sealed partial class ReadmeProductionTests : IDisposable
     private readonly string tenantId = Guid.NewGuid().ToString();
 
     [Fact]
-    public async Task The_readme_production_commands_start_Production_which_refuses_user_jwts_tokens_and_requires_AzureAd_ClientId()
+    public async Task The_documented_production_commands_start_Production_which_refuses_user_jwts_tokens_and_requires_AzureAd_ClientId()
     {
-        var (publish, start) = ReadmeBlocks();
+        var (publish, start) = DocumentedBlocks();
         start.Should().Contain(ClientIdSetting, "the test removes exactly this to show the start-up check");
         Directory.CreateDirectory(directory);
 
         var (publishExit, publishOutput, publishErrors) = await ExternalTool.RunAsync(
             "bash", ["-c", Substitute(publish, port: 0)], PublishTimeout, ExternalTool.RepositoryRoot, NoLingeringBuildProcesses);
-        publishExit.Should().Be(0, $"the README's publish command failed:\n{publishOutput}\n{publishErrors}");
+        publishExit.Should().Be(0, $"the documented publish command failed:\n{publishOutput}\n{publishErrors}");
 
         var port = ApiProcess.FreeLoopbackPort();
         await using (var api = ApiProcess.Start("bash", ["-c", Substitute(start, port)], new Dictionary<string, string?>(), ExternalTool.RepositoryRoot, port))
@@ -95,14 +96,14 @@ public sealed partial class ReadmeProductionTests : IDisposable
         }
     }
 
-    /// <summary>The first two <c>bash</c> blocks of the README's "Run in production" section: publish, then start.</summary>
-    private static (string Publish, string Start) ReadmeBlocks()
+    /// <summary>The first two <c>bash</c> blocks of the page's "Run in production" section: publish, then start.</summary>
+    private static (string Publish, string Start) DocumentedBlocks()
     {
-        var readme = File.ReadAllText(Path.Combine(ExternalTool.RepositoryRoot, "README.md")).ReplaceLineEndings("\n");
-        var at = readme.IndexOf("\n" + Section + "\n", StringComparison.Ordinal);
-        at.Should().BeGreaterThan(0, $"README.md has a section '{Section}'");
-        var end = readme.IndexOf("\n## ", at + Section.Length + 1, StringComparison.Ordinal);
-        var section = end < 0 ? readme[at..] : readme[at..end];
+        var page = File.ReadAllText(Path.Combine(ExternalTool.RepositoryRoot, Page)).ReplaceLineEndings("\n");
+        var at = page.IndexOf("\n" + Section + "\n", StringComparison.Ordinal);
+        at.Should().BeGreaterThan(0, $"{Page} has a section '{Section}'");
+        var end = page.IndexOf("\n## ", at + Section.Length + 1, StringComparison.Ordinal);
+        var section = end < 0 ? page[at..] : page[at..end];
 
         var blocks = BashBlock().Matches(section).Select(m => m.Groups["code"].Value).ToArray();
         blocks.Should().HaveCountGreaterThanOrEqualTo(2, "the section shows the publish command, then the start command");
