@@ -1,3 +1,4 @@
+using CredentialSummaries.Api.Collection;
 using CredentialSummaries.Api.Controllers;
 using CredentialSummaries.Api.Graph;
 using CredentialSummaries.Api.Hosting;
@@ -8,8 +9,10 @@ using CredentialSummaries.Api.Persistence;
 
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
-    StartupConfiguration.Validate(builder.Configuration, builder.Environment);
+    // `collect`: one round of the built-in collector, then exit (Collection/CollectCommand.cs); the rest are host arguments.
+    var collecting = CollectCommand.Requested(args);
+    var builder = WebApplication.CreateBuilder(collecting ? args[1..] : args);
+    StartupConfiguration.Validate(builder.Configuration, builder.Environment, collecting);
 
     builder.Services.AddSingleton(TimeProvider.System);
     builder.AddGraphOData();
@@ -19,6 +22,8 @@ try
     builder.AddServiceTelemetry();
     // /healthz and /readyz, first in the pipeline (a startup filter), and graceful shutdown (Hosting:* settings).
     builder.AddServiceHealth();
+    // The built-in collector: a round every Collection:Interval when Collection:Enabled=true.
+    builder.AddCollector(logToStandardError: collecting);
 
     var app = builder.Build();
 
@@ -39,6 +44,11 @@ try
     app.MapApiReferencePage();
 
     await app.MigrateSummariesStoreAsync();
+    if (collecting)
+    {
+        return await CollectCommand.RunAsync(app.Services, Console.Out);
+    }
+
     await app.RunAsync();
     return 0;
 }

@@ -3,7 +3,7 @@ using CredentialSummaries.Api.Edm;
 namespace CredentialSummaries.Api.Controllers;
 
 /// <summary>
-/// A write to one snapshot addressed as <c>…Snapshots('{id}')</c>: the 405 with <c>Allow: GET</c> that routing gives
+/// A write to one snapshot or collection status addressed as <c>…Snapshots('{id}')</c>: the 405 with <c>Allow: GET</c> that routing gives
 /// the <c>…Snapshots/{id}</c> form and the collection, and that it cannot give here. Templates of the form
 /// <c>set({key})</c> are one complex segment, so routing picks the summaries' PATCH or DELETE by method first, then
 /// drops them on their <c>credentialUserRegistrationsSummaries(</c> literal and finds nothing: a 404.
@@ -16,9 +16,9 @@ public static class SnapshotWriteRefusal
 
     public static WebApplication MapSnapshotWriteRefusal(this WebApplication app)
     {
-        foreach (var prefix in GraphEdmModel.RoutePrefixes)
+        foreach (var (prefix, set) in GraphEdmModel.RoutePrefixes.SelectMany(p => GraphEdmModel.ReadOnlyEntitySetNames.Select(s => (p, s))))
         {
-            app.MapMethods($"{prefix}/{GraphEdmModel.SnapshotEntitySetName}({{key}})", Writes, static context =>
+            app.MapMethods($"{prefix}/{set}({{key}})", Writes, static context =>
                 {
                     context.Response.Headers.Allow = HttpMethods.Get;
                     context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;

@@ -78,7 +78,8 @@ public static class CapabilitiesAnnotations
         Annotate(model, summaries, Capabilities("ExpandRestrictions"), Record(("Expandable", False)));
 
         var snapshots = container.FindEntitySet(GraphEdmModel.SnapshotEntitySetName);
-        AnnotateHistory(model, snapshots, read);
+        AnnotateReadOnly(model, snapshots, read);
+        AnnotateReadOnly(model, container.FindEntitySet(GraphEdmModel.CollectionStatusEntitySetName), read);
         foreach (var set in new[] { summaries, snapshots })
         {
             Annotate(model, set, AggregationVocabulary.ApplySupported, ApplySupported());
@@ -115,10 +116,11 @@ public static class CapabilitiesAnnotations
     }
 
     /// <summary>
-    /// The history's set is read-only (GET only, with the read permissions) and takes the list's query options but
-    /// $search; its trends are <c>$apply</c>, said with Aggregation's term like the summaries'.
+    /// The history's set and the collector's statuses are read-only (GET only, with the read permissions) and take the
+    /// list's query options but $search; the history's trends are <c>$apply</c>, said with Aggregation's term like the
+    /// summaries'.
     /// </summary>
-    private static void AnnotateHistory(EdmModel model, IEdmEntitySet snapshots, IEdmExpression read)
+    private static void AnnotateReadOnly(EdmModel model, IEdmEntitySet snapshots, IEdmExpression read)
     {
         Annotate(model, snapshots, Capabilities("ReadRestrictions"), Record(
             ("Readable", True),

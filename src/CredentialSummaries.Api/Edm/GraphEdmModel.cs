@@ -22,6 +22,11 @@ public static class GraphEdmModel
     public const string BetaPrefix = "beta/tenantRelationships/managedTenants";
     public const string SnapshotEntitySetName = "credentialUserRegistrationsSummarySnapshots";
     public const string SnapshotTypeName = "credentialUserRegistrationsSummarySnapshot";
+    public const string CollectionStatusEntitySetName = "tenantCollectionStatuses";
+    public const string CollectionStatusTypeName = "tenantCollectionStatus";
+
+    /// <summary>The read-only sets: GET only, any write a 405 with <c>Allow: GET</c>.</summary>
+    public static readonly IReadOnlyList<string> ReadOnlyEntitySetNames = [SnapshotEntitySetName, CollectionStatusEntitySetName];
 
     /// <summary>The service roots; both serve the same model and the same data, as Graph's v1.0 and beta do.</summary>
     public static readonly IReadOnlyList<string> RoutePrefixes = [V1Prefix, BetaPrefix];
@@ -69,6 +74,17 @@ public static class GraphEdmModel
         snapshot.Property(s => s.TenantId).IsRequired();
         snapshot.Property(s => s.TenantDisplayName).IsRequired();
         snapshot.Property(s => s.Month).IsRequired();
+
+        // The built-in collector's last round per managed tenant (issue 20): read-only, keyed by the tenant's id.
+        var status = builder.EntitySet<TenantCollectionStatus>(CollectionStatusEntitySetName).EntityType;
+        status.Namespace = Namespace;
+        status.Name = CollectionStatusTypeName;
+        status.DerivesFrom<Entity>();
+        status.Ignore(s => s.OwnerTenantId);
+        status.Ignore(s => s.LeaseHolder);
+        status.Ignore(s => s.LeaseExpiresDateTime);
+        status.Property(s => s.TenantId).IsRequired();
+        status.Property(s => s.LastOutcome).IsRequired();
 
         builder.EnableLowerCamelCase();
 

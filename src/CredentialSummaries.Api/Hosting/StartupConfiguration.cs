@@ -1,4 +1,5 @@
 using System.Globalization;
+using CredentialSummaries.Api.Collection;
 using CredentialSummaries.Api.Graph;
 using CredentialSummaries.Api.Operations;
 using CredentialSummaries.Api.Persistence;
@@ -38,11 +39,19 @@ public static class StartupConfiguration
 {
     public const string AzureAdSection = "AzureAd";
 
-    /// <summary>Throws <see cref="StartupConfigurationException"/> listing every problem found.</summary>
-    public static void Validate(IConfiguration configuration, IHostEnvironment environment)
+    /// <summary>
+    /// Throws <see cref="StartupConfigurationException"/> listing every problem found. <paramref name="collecting"/>: the
+    /// <c>collect</c> command, which serves no request (so needs no <c>AzureAd</c> settings) and needs the collector's.
+    /// </summary>
+    public static void Validate(IConfiguration configuration, IHostEnvironment environment, bool collecting = false)
     {
         var problems = new List<ConfigurationProblem>();
-        CheckAzureAd(configuration.GetSection(AzureAdSection), environment, problems);
+        if (!collecting)
+        {
+            CheckAzureAd(configuration.GetSection(AzureAdSection), environment, problems);
+        }
+
+        CollectionOptions.Check(configuration, collecting, problems);
 
         CheckEnum<SqliteSynchronous>(configuration, $"{SqliteOptions.Section}:{nameof(SqliteOptions.Synchronous)}", "Full", problems);
         CheckInteger(configuration, $"{SqliteOptions.Section}:{nameof(SqliteOptions.BusyTimeoutMilliseconds)}", 1, int.MaxValue, "30000",

@@ -81,6 +81,7 @@ public static class PersistenceExtensions
         builder.Services.AddSingleton<RetentionSweep>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RetentionSweep>());
         builder.Services.AddScoped(services => new HistoryStore(services.GetRequiredService<SummariesDbContextLease>().Context));
+        builder.Services.AddScoped(services => new CollectionStatusStore(services.GetRequiredService<SummariesDbContextLease>().Context));
         builder.Services.AddScoped(services => new SummaryStore(services.GetRequiredService<SummariesDbContextLease>().Context, services.GetRequiredService<TimeProvider>()));
         return builder;
     }

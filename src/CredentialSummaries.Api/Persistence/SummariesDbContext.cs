@@ -27,6 +27,9 @@ public abstract class SummariesDbContext(DbContextOptions options) : DbContext(o
 
     public DbSet<OwnerChangeCounter> ChangeCounters => Set<OwnerChangeCounter>();
 
+    /// <summary>The owner's managed tenants as the built-in collector last saw them, with each one's lease.</summary>
+    public DbSet<TenantCollectionStatus> CollectionStatuses => Set<TenantCollectionStatus>();
+
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
@@ -56,10 +59,12 @@ public abstract class SummariesDbContext(DbContextOptions options) : DbContext(o
         modelBuilder.ApplyConfiguration(new CredentialUserRegistrationsSummarySnapshotConfiguration());
         modelBuilder.ApplyConfiguration(new SummaryTombstoneConfiguration());
         modelBuilder.ApplyConfiguration(new OwnerChangeCounterConfiguration());
+        modelBuilder.ApplyConfiguration(new TenantCollectionStatusConfiguration());
         modelBuilder.Entity<CredentialUserRegistrationsSummary>().HasQueryFilter(s => s.OwnerTenantId == OwnerTenantId);
         modelBuilder.Entity<CredentialUserRegistrationsSummarySnapshot>().HasQueryFilter(s => s.OwnerTenantId == OwnerTenantId);
         modelBuilder.Entity<SummaryTombstone>().HasQueryFilter(t => t.OwnerTenantId == OwnerTenantId);
         modelBuilder.Entity<OwnerChangeCounter>().HasQueryFilter(c => c.OwnerTenantId == OwnerTenantId);
+        modelBuilder.Entity<TenantCollectionStatus>().HasQueryFilter(c => c.OwnerTenantId == OwnerTenantId);
     }
 }
 

@@ -96,7 +96,8 @@ public sealed class CsdlJsonMetadataTests(SummariesApiFactory factory) : IClassF
         json.GetProperty("$EntityContainer").GetString().Should().Be(xml.EntityContainer.FullName()).And.Be(ContainerFullName);
         var xmlTypes = xml.SchemaElements.OfType<IEdmEntityType>().ToList();
         xmlTypes.Select(t => t.FullName()).Should().BeEquivalentTo(
-            "microsoft.graph.entity", $"{Namespace}.credentialUserRegistrationsSummary", $"{Namespace}.credentialUserRegistrationsSummarySnapshot");
+            "microsoft.graph.entity", $"{Namespace}.credentialUserRegistrationsSummary", $"{Namespace}.credentialUserRegistrationsSummarySnapshot",
+            $"{Namespace}.tenantCollectionStatus");
         foreach (var type in xmlTypes)
         {
             var declared = json.GetProperty(type.Namespace).GetProperty(type.Name);
@@ -117,7 +118,7 @@ public sealed class CsdlJsonMetadataTests(SummariesApiFactory factory) : IClassF
         var container = json.GetProperty(Namespace).GetProperty(xml.EntityContainer.Name);
         container.GetProperty("$Kind").GetString().Should().Be("EntityContainer");
         container.EnumerateObject().Select(p => p.Name).Where(name => !name.StartsWith('$') && !name.StartsWith('@'))
-            .Should().Equal(EntitySetName, "credentialUserRegistrationsSummarySnapshots");
+            .Should().Equal(EntitySetName, "credentialUserRegistrationsSummarySnapshots", "tenantCollectionStatuses");
         var set = container.GetProperty(EntitySetName);
         set.GetProperty("$Collection").GetBoolean().Should().BeTrue();
         set.GetProperty("$Type").GetString().Should().Be(xml.EntityContainer.FindEntitySet(EntitySetName).EntityType.FullName());

@@ -79,7 +79,7 @@ public sealed class MetadataTests(SummariesApiFactory factory) : IClassFixture<S
         set.Should().NotBeNull($"the container should declare '{EntitySetName}'");
         set.EntityType.FullName().Should().Be(SummaryTypeName);
         // The summaries and their history (issue 11).
-        container.EntitySets().Select(s => s.Name).Should().Equal(EntitySetName, "credentialUserRegistrationsSummarySnapshots");
+        container.EntitySets().Select(s => s.Name).Should().Equal(EntitySetName, "credentialUserRegistrationsSummarySnapshots", "tenantCollectionStatuses");
     }
 
     [Theory]

@@ -41,6 +41,9 @@ public sealed class OpenApiGenerationTests(SummariesApiFactory factory) : IClass
             // The history: read-only, so the annotations leave only its reads.
             ["/credentialUserRegistrationsSummarySnapshots"] = ["get"],
             ["/credentialUserRegistrationsSummarySnapshots/{id}"] = ["get"],
+            // The collector's statuses (issue 20): read-only too.
+            ["/tenantCollectionStatuses"] = ["get"],
+            ["/tenantCollectionStatuses/{id}"] = ["get"],
         });
         var listParameters = openApi.RootElement.GetProperty("paths").GetProperty("/credentialUserRegistrationsSummaries").GetProperty("get")
             .GetProperty("parameters").EnumerateArray().Select(p => p.TryGetProperty("$ref", out var r) ? r.GetString()!.Split('/')[^1] : p.GetProperty("name").GetString()!);

@@ -17,9 +17,10 @@ public sealed class ConformanceTests(SummariesApiFactory factory) : IClassFixtur
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         response.Headers.GetValues("OData-Version").Should().Equal("4.0");
         json.GetProperty("@odata.context").GetString().Should().Be($"http://localhost{GraphApi.V1Root}/$metadata");
-        // The summaries and their history (issue 11).
+        // The summaries, their history (issue 11) and the built-in collector's statuses (issue 20).
         json.GetProperty("value").EnumerateArray().Select(s => (s.GetProperty("name").GetString(), s.GetProperty("kind").GetString()))
-            .Should().Equal(("credentialUserRegistrationsSummaries", "EntitySet"), ("credentialUserRegistrationsSummarySnapshots", "EntitySet"));
+            .Should().Equal(("credentialUserRegistrationsSummaries", "EntitySet"), ("credentialUserRegistrationsSummarySnapshots", "EntitySet"),
+                ("tenantCollectionStatuses", "EntitySet"));
     }
 
     [Theory]

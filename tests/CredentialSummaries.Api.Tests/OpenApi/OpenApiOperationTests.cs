@@ -1,6 +1,10 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using CredentialSummaries.Api.Model;
 using CredentialSummaries.Api.OpenApi;
+using CredentialSummaries.Api.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using CredentialSummaries.Api.Tests.Fixtures;
 
 namespace CredentialSummaries.Api.Tests.OpenApi;
@@ -13,6 +17,7 @@ public sealed class OpenApiOperationTests(SummariesApiFactory factory) : IClassF
 {
     private const string ODataBatchPath = "/tenantRelationships/managedTenants/$batch";
     private const string SnapshotsPath = "/tenantRelationships/managedTenants/credentialUserRegistrationsSummarySnapshots";
+    private const string CollectionStatusesPath = "/tenantRelationships/managedTenants/tenantCollectionStatuses";
 
     [Fact]
     public async Task Every_operation_in_the_document_is_answered_by_the_service()
@@ -40,7 +45,8 @@ public sealed class OpenApiOperationTests(SummariesApiFactory factory) : IClassF
                     {
                         // A fresh summary with every property set, so that a 404 can only mean a missing route.
                         var created = await tenant.Writer.CreateAsync(FullBody());
-                        var id = template.StartsWith(SnapshotsPath, StringComparison.Ordinal) ? await SnapshotIdAsync(tenant, created.Id()) : created.Id();
+                        var id = template.StartsWith(SnapshotsPath, StringComparison.Ordinal) ? await SnapshotIdAsync(tenant, created.Id())
+                            : template.StartsWith(CollectionStatusesPath, StringComparison.Ordinal) ? await CollectionStatusIdAsync(tenant) : created.Id();
                         var tenantId = prefer == "create-if-missing" ? Guid.NewGuid().ToString() : created.GetProperty("tenantId").GetString()!;
                         var url = "/v1.0" + template.Replace("{id}", id, StringComparison.Ordinal)
                             .Replace("{tenantId}", tenantId, StringComparison.Ordinal).Replace("{property}", property, StringComparison.Ordinal);
@@ -66,8 +72,8 @@ public sealed class OpenApiOperationTests(SummariesApiFactory factory) : IClassF
             }
         }
 
-        called.Distinct().Should().HaveCount(16, "the document has sixteen operations");
-        called.Should().HaveCount(16 + 2 + (2 * properties.Length), "writes are tried both ways (the upsert three ways) and each property is read");
+        called.Distinct().Should().HaveCount(18, "the document has eighteen operations");
+        called.Should().HaveCount(18 + 2 + (2 * properties.Length), "writes are tried both ways (the upsert three ways) and each property is read");
     }
 
     [Fact]
@@ -161,6 +167,13 @@ public sealed class OpenApiOperationTests(SummariesApiFactory factory) : IClassF
         ["$apply"] = "groupby((tenantId),aggregate(totalUserCount with max as largestTotalUserCount))",
     };
 
+    /// <summary>The collection statuses' own properties for the samples that name the summaries'.</summary>
+    private static readonly Dictionary<string, string> CollectionStatusSamples = new()
+    {
+        ["$filter"] = "lastUserCount gt 100",
+        ["$select"] = "tenantDisplayName,lastOutcome,lastUserCount",
+    };
+
     [Fact]
     public async Task Every_documented_query_option_is_accepted_where_the_document_lists_it()
     {
@@ -168,6 +181,7 @@ public sealed class OpenApiOperationTests(SummariesApiFactory factory) : IClassF
         var created = await tenant.Writer.CreateAsync(FullBody());
         var (summaryId, tenantId) = (created.Id(), created.GetProperty("tenantId").GetString()!);
         var snapshotId = await SnapshotIdAsync(tenant, summaryId);
+        var statusId = await CollectionStatusIdAsync(tenant);
         var document = OpenApiDocumentEndpoint.Document;
         var parameters = document["components"]!["parameters"]!.AsObject();
         var tried = new List<string>();
@@ -189,8 +203,10 @@ public sealed class OpenApiOperationTests(SummariesApiFactory factory) : IClassF
 
                 var name = (string)resolved["name"]!;
                 QueryOptionSamples.Should().ContainKey(name, $"the document lists {name} on GET {template}: give it a sample to try");
-                var id = template.StartsWith(SnapshotsPath, StringComparison.Ordinal) ? snapshotId : summaryId;
-                var url = $"/v1.0{template.Replace("{id}", id, StringComparison.Ordinal).Replace("{tenantId}", tenantId, StringComparison.Ordinal)}?{name}={Uri.EscapeDataString(QueryOptionSamples[name])}";
+                var statuses = template.StartsWith(CollectionStatusesPath, StringComparison.Ordinal);
+                var id = template.StartsWith(SnapshotsPath, StringComparison.Ordinal) ? snapshotId : statuses ? statusId : summaryId;
+                var sample = statuses ? CollectionStatusSamples.GetValueOrDefault(name, QueryOptionSamples[name]) : QueryOptionSamples[name];
+                var url = $"/v1.0{template.Replace("{id}", id, StringComparison.Ordinal).Replace("{tenantId}", tenantId, StringComparison.Ordinal)}?{name}={Uri.EscapeDataString(sample)}";
                 using var response = await tenant.Reader.GetAsync(url);
 
                 response.StatusCode.Should().Be(System.Net.HttpStatusCode.OK, $"GET {url}: {await response.Content.ReadAsStringAsync()}");
@@ -199,6 +215,21 @@ public sealed class OpenApiOperationTests(SummariesApiFactory factory) : IClassF
         }
 
         tried.Distinct().Should().BeEquivalentTo(QueryOptionSamples.Keys, "every sample is of an option the document lists");
+    }
+
+    /// <summary>A managed tenant's status as the built-in collector records it, for the tenant as its owner (a new one each call).</summary>
+    private async Task<string> CollectionStatusIdAsync(TestTenant tenant)
+    {
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<SummariesDbContext>>().CreateDbContextAsync();
+        var managed = Guid.NewGuid().ToString();
+        db.CollectionStatuses.Add(new TenantCollectionStatus
+        {
+            OwnerTenantId = tenant.Id, Id = managed, TenantId = managed, TenantDisplayName = "Contoso", LastOutcome = CollectionOutcomes.Collected,
+            LastAttemptDateTime = DateTime.UtcNow, LastCompletedDateTime = DateTime.UtcNow, LastCollectedDateTime = DateTime.UtcNow,
+            LastDurationMilliseconds = 1200, LastUserCount = 250,
+        });
+        await db.SaveChangesAsync();
+        return managed;
     }
 
     /// <summary>The id of the snapshot the summary's create recorded.</summary>

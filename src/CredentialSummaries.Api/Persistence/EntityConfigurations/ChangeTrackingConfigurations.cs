@@ -62,4 +62,29 @@ internal static class UtcDateTime
     public static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTime, DateTime> Converter = new(
         value => value.Kind == DateTimeKind.Utc ? value : value.ToUniversalTime(),
         value => DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    public static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTime?, DateTime?> NullableConverter = new(
+        value => value == null ? null : value.Value.Kind == DateTimeKind.Utc ? value : value.Value.ToUniversalTime(),
+        value => value == null ? null : DateTime.SpecifyKind(value.Value, DateTimeKind.Utc));
+}
+
+public sealed class TenantCollectionStatusConfiguration : IEntityTypeConfiguration<TenantCollectionStatus>
+{
+    public void Configure(EntityTypeBuilder<TenantCollectionStatus> builder)
+    {
+        builder.ToTable("TenantCollectionStatuses");
+        builder.HasKey(s => new { s.OwnerTenantId, s.Id });
+        builder.Property(s => s.OwnerTenantId).HasMaxLength(36);
+        builder.Property(s => s.Id).HasMaxLength(36);
+        builder.Property(s => s.TenantId).HasMaxLength(36).IsRequired();
+        builder.Property(s => s.TenantDisplayName).HasMaxLength(Validation.SummaryRules.MaxDisplayNameLength);
+        builder.Property(s => s.LastOutcome).HasMaxLength(16).IsRequired();
+        builder.Property(s => s.LastErrorCode).HasMaxLength(64);
+        builder.Property(s => s.LastErrorMessage).HasMaxLength(1024);
+        builder.Property(s => s.LeaseHolder).HasMaxLength(128);
+        builder.Property(s => s.LastAttemptDateTime).HasConversion(UtcDateTime.NullableConverter);
+        builder.Property(s => s.LastCompletedDateTime).HasConversion(UtcDateTime.NullableConverter);
+        builder.Property(s => s.LastCollectedDateTime).HasConversion(UtcDateTime.NullableConverter);
+        builder.Property(s => s.LeaseExpiresDateTime).HasConversion(UtcDateTime.NullableConverter);
+    }
 }

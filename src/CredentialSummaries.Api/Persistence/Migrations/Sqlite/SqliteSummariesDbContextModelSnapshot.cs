@@ -221,6 +221,65 @@ namespace CredentialSummaries.Api.Persistence.Migrations.Sqlite
                     b.ToTable("SummaryTombstones", (string)null);
                 });
 
+            modelBuilder.Entity("CredentialSummaries.Api.Model.TenantCollectionStatus", b =>
+                {
+                    b.Property<string>("OwnerTenantId")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LastAttemptDateTime")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LastCollectedDateTime")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LastCompletedDateTime")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastDurationMilliseconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastErrorCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastErrorMessage")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastOutcome")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("LastUserCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("LeaseExpiresDateTime")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LeaseHolder")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TenantDisplayName")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TenantId")
+                        .IsRequired()
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("OwnerTenantId", "Id");
+
+                    b.ToTable("TenantCollectionStatuses", (string)null);
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
                 {
                     b.Property<int>("Id")
