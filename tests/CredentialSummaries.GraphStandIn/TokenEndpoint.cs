@@ -211,14 +211,17 @@ internal static class TokenEndpoint
                 return (700021, "Client assertion application identifier doesn't match 'client_id' parameter.");
             }
 
-            if (!payload.RootElement.TryGetProperty("exp", out var exp) || exp.GetInt64() < DateTimeOffset.UtcNow.ToUnixTimeSeconds())
+            // MSAL.NET writes the times as JSON strings of digits, other libraries as numbers; Entra ID takes both.
+            if (!payload.RootElement.TryGetProperty("exp", out var exp)
+                || (exp.ValueKind == JsonValueKind.String ? long.Parse(exp.GetString()!, CultureInfo.InvariantCulture) : exp.GetInt64())
+                    < DateTimeOffset.UtcNow.ToUnixTimeSeconds())
             {
                 return (700024, "Client assertion is not within its valid time range.");
             }
 
             return null;
         }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or FormatException or OverflowException or InvalidOperationException)
         {
             return (50027, "JWT token is invalid or malformed.");
         }

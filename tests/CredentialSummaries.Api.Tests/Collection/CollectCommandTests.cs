@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using CredentialSummaries.Api.Tests.Fixtures;
 using CredentialSummaries.GraphStandIn;
@@ -66,6 +68,36 @@ public sealed class CollectCommandTests(SummariesApiFactory factory) : IClassFix
         wrong.Lines.Should().HaveCount(2).And.AllSatisfy(l => l.Should().StartWith("skipped "));
         wrong.LineFor(fine.TenantId).Should().StartWith($"skipped {fine.TenantId}: AADSTS7000215 ");
         (wrong.Lines.Append(wrong.Errors)).Should().NotContain(l => l.Contains(WrongSecret, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_certificate_instead_of_a_secret_signs_in_with_a_client_assertion()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=CredentialSummaries collector", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        var pfx = Path.Combine(Directory.CreateTempSubdirectory("collector-certificate-").FullName, "collector.pfx");
+        await File.WriteAllBytesAsync(pfx, certificate.Export(X509ContentType.Pfx, "pfx-password"));
+        var tenant = new StandInTenant(Guid.NewGuid(), "Certificate Tenant", userCount: 1_200, seed: 45);
+        await using var standIn = await GraphStandInServer.StartAsync(new GraphStandInOptions
+        {
+            Tenants = [tenant],
+            ClientSecret = "a-secret-nobody-sends",
+            ClientCertificate = X509CertificateLoader.LoadCertificate(certificate.RawData),
+        });
+        _ = factory.ClientFor(token: null);
+        var settings = CollectorProcess.Settings(standIn, factory.Database, Guid.NewGuid(), [tenant.TenantId], new Dictionary<string, string?>
+        {
+            ["Collection__ClientCertificatePath"] = pfx,
+            ["Collection__ClientCertificatePassword"] = "pfx-password",
+        });
+        settings.Remove("Collection__ClientSecret");
+
+        var run = await CollectorProcess.RunAsync(settings);
+
+        run.ExitCode.Should().Be(0, run.Transcript);
+        run.LineFor(tenant.TenantId).Should().StartWith(CollectorProcess.CollectedLine(tenant, "off", "disabled"));
+        standIn.Counters.For(tenant.TenantId).TokensIssued.Should().Be(1, "the stand-in issued a token for the signed assertion");
     }
 
     [Fact]
