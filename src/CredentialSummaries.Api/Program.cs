@@ -1,5 +1,6 @@
 using CredentialSummaries.Api.Collection;
 using CredentialSummaries.Api.Controllers;
+using CredentialSummaries.Api.Dashboard;
 using CredentialSummaries.Api.Graph;
 using CredentialSummaries.Api.Hosting;
 using CredentialSummaries.Api.Identity;
@@ -24,6 +25,7 @@ try
     builder.AddServiceHealth();
     // The built-in collector: a round every Collection:Interval when Collection:Enabled=true.
     builder.AddCollector(logToStandardError: collecting);
+    builder.Services.AddDashboard(builder.Configuration);
 
     var app = builder.Build();
 
@@ -42,6 +44,8 @@ try
     app.MapSnapshotWriteRefusal();
     // /docs: the interactive API reference (Scalar), anonymous and not throttled, reading /v1.0/openapi.json.
     app.MapApiReferencePage();
+    // /dashboard: the coverage dashboard, a page of static assets reading the OData API above with the user's token.
+    app.MapDashboard();
 
     await app.MigrateSummariesStoreAsync();
     if (collecting)

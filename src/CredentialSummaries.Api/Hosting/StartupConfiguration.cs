@@ -1,5 +1,6 @@
 using System.Globalization;
 using CredentialSummaries.Api.Collection;
+using CredentialSummaries.Api.Dashboard;
 using CredentialSummaries.Api.Graph;
 using CredentialSummaries.Api.Operations;
 using CredentialSummaries.Api.Persistence;
@@ -52,6 +53,11 @@ public static class StartupConfiguration
         }
 
         CollectionOptions.Check(configuration, collecting, problems);
+        CheckTimeSpan(configuration, $"{DashboardOptions.Section}:{nameof(DashboardOptions.StaleAfter)}", TimeSpan.FromMinutes(1), TimeSpan.FromDays(3650),
+            "2.00:00:00", "how old a summary may be before the dashboard badges it stale", problems);
+        CheckNumber(configuration, $"{DashboardOptions.Section}:{nameof(DashboardOptions.WeakBelowPercent)}", 0, 100, "50",
+            "the MFA-registered percentage below which the dashboard calls a tenant weak", problems);
+        CheckHttpsUrl(configuration, $"{DashboardOptions.Section}:{nameof(DashboardOptions.Authority)}", "https://login.microsoftonline.com/organizations", problems);
 
         CheckEnum<SqliteSynchronous>(configuration, $"{SqliteOptions.Section}:{nameof(SqliteOptions.Synchronous)}", "Full", problems);
         CheckInteger(configuration, $"{SqliteOptions.Section}:{nameof(SqliteOptions.BusyTimeoutMilliseconds)}", 1, int.MaxValue, "30000",
@@ -133,6 +139,26 @@ public static class StartupConfiguration
             && !(long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) && number >= minimum && number <= maximum))
         {
             problems.Add(new(key, $"is '{value}', which is not a whole number from {minimum} to {maximum} ({meaning}).", example));
+        }
+    }
+
+    private static void CheckNumber(
+        IConfiguration configuration, string key, double minimum, double maximum, string example, string meaning, List<ConfigurationProblem> problems)
+    {
+        var value = configuration[key];
+        if (value is not null
+            && !(double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number >= minimum && number <= maximum))
+        {
+            problems.Add(new(key, $"is '{value}', which is not a number from {minimum.ToString(CultureInfo.InvariantCulture)} to {maximum.ToString(CultureInfo.InvariantCulture)} ({meaning}).", example));
+        }
+    }
+
+    private static void CheckHttpsUrl(IConfiguration configuration, string key, string example, List<ConfigurationProblem> problems)
+    {
+        var value = configuration[key];
+        if (!string.IsNullOrEmpty(value) && !(Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps))
+        {
+            problems.Add(new(key, $"is '{value}', which is not an absolute https URL.", example));
         }
     }
 

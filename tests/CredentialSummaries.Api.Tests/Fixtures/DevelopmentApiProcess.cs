@@ -24,6 +24,9 @@ public sealed class DevelopmentApiProcess : IAsyncDisposable
 
     public ApiProcess Api { get; }
 
+    /// <summary>The process's database (a collector run against the same store writes into it).</summary>
+    public TestDatabase Database => database;
+
     /// <summary>A temporary folder of the test's own (its <c>home/</c> is the app's HOME).</summary>
     public DirectoryInfo Work { get; }
 
@@ -50,6 +53,10 @@ public sealed class DevelopmentApiProcess : IAsyncDisposable
     /// <summary>A <c>dotnet user-jwts</c> token of <paramref name="tenantId"/> with <paramref name="scope"/> that this process accepts.</summary>
     public string Token(string tenantId, string scope) =>
         TokenMinter.UserJwt(signingKey, DevelopmentApiFactory.UserJwtsAudience, tenantId, scope);
+
+    /// <summary>A token like <see cref="Token"/> that this process's key signed but that expired at <paramref name="expires"/>.</summary>
+    public string ExpiredToken(string tenantId, string scope, DateTime expires) =>
+        TokenMinter.ExpiredUserJwt(signingKey, DevelopmentApiFactory.UserJwtsAudience, tenantId, scope, expires);
 
     public async ValueTask DisposeAsync()
     {

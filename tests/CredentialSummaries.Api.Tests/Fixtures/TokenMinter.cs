@@ -66,7 +66,14 @@ public sealed class TokenMinter
     }
 
     /// <summary>A token as <c>dotnet user-jwts</c> writes it: HS256, issuer dotnet-user-jwts, 'scope' and 'role' claims.</summary>
-    public static string UserJwt(byte[] key, string audience, string? tenantId, string? scope = null, params string[] roles)
+    public static string UserJwt(byte[] key, string audience, string? tenantId, string? scope = null, params string[] roles) =>
+        MintUserJwt(key, audience, tenantId, scope, DateTime.UtcNow.AddHours(1), roles);
+
+    /// <summary>A <c>dotnet user-jwts</c> token like <see cref="UserJwt(byte[], string, string?, string?, string[])"/> that expired at <paramref name="expires"/>.</summary>
+    public static string ExpiredUserJwt(byte[] key, string audience, string? tenantId, string? scope, DateTime expires) =>
+        MintUserJwt(key, audience, tenantId, scope, expires, []);
+
+    private static string MintUserJwt(byte[] key, string audience, string? tenantId, string? scope, DateTime expires, string[] roles)
     {
         var claims = new Dictionary<string, object> { ["unique_name"] = "developer", ["sub"] = "developer" };
         if (scope is not null)
@@ -84,14 +91,14 @@ public sealed class TokenMinter
             claims["tid"] = tenantId;
         }
 
-        var now = DateTime.UtcNow;
+        var issued = (expires < DateTime.UtcNow ? expires.AddHours(-1) : DateTime.UtcNow).AddMinutes(-1);
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = "dotnet-user-jwts",
             Audience = audience,
-            NotBefore = now.AddMinutes(-1),
-            IssuedAt = now.AddMinutes(-1),
-            Expires = now.AddHours(1),
+            NotBefore = issued,
+            IssuedAt = issued,
+            Expires = expires,
             Claims = claims,
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key), SecurityAlgorithms.HmacSha256),
         });

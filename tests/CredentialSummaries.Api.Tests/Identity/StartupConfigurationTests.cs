@@ -77,6 +77,11 @@ public sealed class StartupConfigurationTests
     [InlineData("AzureAd:Instance", "login.microsoftonline.com", "AzureAd__Instance=https://login.microsoftonline.com/")]
     [InlineData("Database:Provider", "Postgres", "Database__Provider=PostgreSql")]
     [InlineData("Database:Provider", "1", "Database__Provider=PostgreSql")]
+    [InlineData("Dashboard:StaleAfter", "48h", "Dashboard__StaleAfter=2.00:00:00")]
+    [InlineData("Dashboard:StaleAfter", "00:00:00", "Dashboard__StaleAfter=2.00:00:00")]
+    [InlineData("Dashboard:WeakBelowPercent", "150", "Dashboard__WeakBelowPercent=50")]
+    [InlineData("Dashboard:WeakBelowPercent", "half", "Dashboard__WeakBelowPercent=50")]
+    [InlineData("Dashboard:Authority", "http://login.example/organizations", "Dashboard__Authority=https://login.microsoftonline.com/organizations")]
     public void An_invalid_value_fails_start_up_naming_the_key_and_an_example(string key, string value, string example)
     {
         var validate = () => Validate("Production", (key, value));
