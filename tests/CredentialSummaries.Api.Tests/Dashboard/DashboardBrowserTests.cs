@@ -262,6 +262,8 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
             "rows => rows.map(tr => [tr.querySelector('th').textContent, ...[...tr.querySelectorAll('td')].map(td => td.textContent)])");
         shown.Select(r => (r[0], r[1], r[2], r[3])).Should().Equal(fromApply);
         (await page.Locator("#drill-down-chart circle.series-mfa").CountAsync()).Should().Be(13, "the chart draws each month's point");
+        var lines = await page.Locator("#drill-down-chart polyline").EvaluateAllAsync<string[]>("lines => lines.map(l => `${l.getAttribute('class')} ${getComputedStyle(l).fill}`)");
+        lines.Should().Equal(["series-mfa none", "series-sspr none", "series-capable none"], "each percentage is a line, not a filled shape");
         (await page.Locator("#drill-down-chart svg").GetAttributeAsync("aria-label")).Should().Contain("the table below has the figures");
         await page.Locator("#drill-down").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(DashboardFixture.Results, "dashboard-drill-down.png") });
 

@@ -98,14 +98,31 @@
 
   // ---- The API --------------------------------------------------------------------------------------------------
 
+  /** How often a throttled (429) or unavailable (503) call is tried again, waiting what Retry-After says, as Graph's SDKs do. */
+  const retries = 5;
+  const longestWait = 30;
+
   async function get(url) {
-    const token = await accessToken();
-    let response;
-    try {
-      response = await fetch(url, { headers: { Authorization: `Bearer ${token}`, Accept: "application/json" } });
-    } catch (error) {
-      throw new ServiceError(0, "network", `The service did not answer (${error.message}). Is it running?`);
+    for (let attempt = 0; ; attempt++) {
+      const token = await accessToken();
+      let response;
+      try {
+        response = await fetch(url, { headers: { Authorization: `Bearer ${token}`, Accept: "application/json" } });
+      } catch (error) {
+        throw new ServiceError(0, "network", `The service did not answer (${error.message}). Is it running?`);
+      }
+      if ((response.status === 429 || response.status === 503) && attempt < retries) {
+        const seconds = Number.parseInt(response.headers.get("Retry-After") ?? "", 10);
+        const wait = Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, longestWait) : 2 ** attempt;
+        $("loading").textContent = `The service asked the page to slow down; retrying in ${wait} s…`;
+        await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+        continue;
+      }
+      return answer(response);
     }
+  }
+
+  async function answer(response) {
     const body = await response.json().catch(() => null);
     if (response.ok) {
       return body;
@@ -273,6 +290,7 @@
 
   async function load() {
     say("");
+    $("loading").textContent = "Loading the portfolio…";
     show($("loading"), true);
     try {
       const headline = loadHeadline();
@@ -410,12 +428,12 @@
     }
     const first = rows.length === 0 ? 0 : state.page * pageSize + 1;
     const last = state.page * pageSize + shown.length;
-    $("page-label").textContent = `Rows ${first}–${last} of ${rows.length}`;
+    $("page-label").textContent = `Rows ${users(first)}–${users(last)} of ${users(rows.length)}`;
     $("previous-page").disabled = state.page === 0;
     $("next-page").disabled = state.page >= pages - 1;
     $("table-status").textContent = rows.length === state.rows.length
-      ? `${rows.length} tenants.`
-      : `${rows.length} of ${state.rows.length} tenants match the filters.`;
+      ? `${users(rows.length)} tenants.`
+      : `${users(rows.length)} of ${users(state.rows.length)} tenants match the filters.`;
     drawTrends(shown);
   }
 
@@ -543,7 +561,7 @@
     const left = 40;
     const bottom = 28;
     const top = 10;
-    const plotWidth = width - left - 12;
+    const plotWidth = width - left - 32; // room for the last month's label, centred on the right edge
     const plotHeight = height - top - bottom;
     const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": `${name}: MFA registered, SSPR registered and capable percentages per month; the table below has the figures` });
     for (const tick of [0, 25, 50, 75, 100]) {
