@@ -222,9 +222,11 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
                 row["change"] == "—" ? string.Empty : row["change"]!.Replace(" pts", string.Empty, StringComparison.Ordinal).TrimStart('+'));
         }
 
-        // The names a spreadsheet would run as a formula, or that need quoting, survive as text.
+        // The names a spreadsheet would run as a formula, or that need quoting, survive as text; a fall stays a number.
         var all = await DownloadCsvAsync(page, clearFilters: true);
         all.Should().Contain("'=SUM(A1) Formula Ltd").And.Contain("\"Quote \"\"and\"\", comma Ltd\"");
+        ParseCsv(all.TrimStart('\uFEFF')).Skip(1).Select(l => l[11]).Should().Contain(change => change.StartsWith('-'), "the dropped tenants' falls")
+            .And.NotContain(change => change.StartsWith('\''), "a negative number is no formula: it stays a number");
     }
 
     [Fact]

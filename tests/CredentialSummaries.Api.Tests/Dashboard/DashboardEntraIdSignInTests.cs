@@ -23,7 +23,7 @@ public sealed class DashboardEntraIdSignInTests : IAsyncLifetime, IDisposable
 {
     private const string Authority = "https://login.microsoftonline.com";
 
-    private DashboardPageHttpTests.ConfiguredDashboardFactory? factory;
+    private ConfiguredDashboardFactory? factory;
     private readonly string owner = Guid.NewGuid().ToString();
     private IPlaywright? playwright;
     private IBrowser? browser;
@@ -31,7 +31,7 @@ public sealed class DashboardEntraIdSignInTests : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        factory = new DashboardPageHttpTests.ConfiguredDashboardFactory();
+        factory = new ConfiguredDashboardFactory();
         factory.UseKestrel(0);
         factory.StartServer();
         var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -197,7 +197,7 @@ public sealed class DashboardEntraIdSignInTests : IAsyncLifetime, IDisposable
         var authorize = authorizeRequests.Should().ContainSingle().Subject;
         authorize.GetLeftPart(UriPartial.Path).Should().Be($"{Authority}/organizations/oauth2/v2.0/authorize");
         var parameters = Query(authorize.Query);
-        parameters["client_id"].Should().Be(DashboardPageHttpTests.SpaClientId);
+        parameters["client_id"].Should().Be(ConfiguredDashboardFactory.SpaClientId);
         parameters["response_type"].Should().Be("code");
         parameters["redirect_uri"].Should().Be($"{origin}/dashboard");
         parameters["code_challenge_method"].Should().Be("S256");
@@ -208,7 +208,7 @@ public sealed class DashboardEntraIdSignInTests : IAsyncLifetime, IDisposable
         var tokenRequest = tokenRequests.Should().ContainSingle().Subject;
         tokenRequest["grant_type"].Should().Be("authorization_code");
         tokenRequest["code"].Should().Be("the-code");
-        tokenRequest["client_id"].Should().Be(DashboardPageHttpTests.SpaClientId);
+        tokenRequest["client_id"].Should().Be(ConfiguredDashboardFactory.SpaClientId);
         tokenRequest.Should().NotContainKey("client_secret", "a single-page application has no secret");
 
         (await page.Locator("#table-status").TextContentAsync()).Should().Be("3 tenants.");
@@ -225,7 +225,7 @@ public sealed class DashboardEntraIdSignInTests : IAsyncLifetime, IDisposable
     {
         using var reader = new HttpClient { BaseAddress = baseAddress };
         reader.DefaultRequestHeaders.Authorization = new("Bearer", TokenMinter.Delegated(owner, GraphApi.Read));
-        for (var i = 0; i < 4 * DashboardPageHttpTests.ConfiguredDashboardFactory.Burst; i++)
+        for (var i = 0; i < 4 * ConfiguredDashboardFactory.Burst; i++)
         {
             using var response = await reader.GetAsync($"{GraphApi.Summaries}/$count");
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
@@ -245,7 +245,7 @@ public sealed class DashboardEntraIdSignInTests : IAsyncLifetime, IDisposable
         {
             ["ver"] = "2.0",
             ["iss"] = TokenMinter.IssuerFor(owner),
-            ["aud"] = DashboardPageHttpTests.SpaClientId,
+            ["aud"] = ConfiguredDashboardFactory.SpaClientId,
             ["tid"] = owner,
             ["oid"] = "user-object-id",
             ["sub"] = "user-subject",

@@ -15,7 +15,11 @@ namespace CredentialSummaries.Api.Tests.Dashboard;
 /// </summary>
 public sealed class DashboardFixture : IAsyncLifetime
 {
-    public const int PushedTenants = 60;
+    /// <summary>
+    /// Owner A's pushed tenants: more than two of the service's pages of 100, so that the page reads its lists in parallel
+    /// pages of $skip, and a table of five pages of 50.
+    /// </summary>
+    public const int PushedTenants = 230;
 
     /// <summary>Where the tests leave their screenshots: the repository's TestResults/.</summary>
     public static readonly string Results = Path.Combine(ExternalTool.RepositoryRoot, "TestResults");
@@ -132,11 +136,11 @@ public sealed class DashboardFixture : IAsyncLifetime
             {
                 0 => "=SUM(A1) Formula Ltd",
                 1 => "Quote \"and\", comma Ltd",
-                _ => (i % 3 == 0 ? "contoso " : "Contoso ") + i.ToString("D2", CultureInfo.InvariantCulture) + (i % 2 == 0 ? " Ltd" : " GmbH"),
+                _ => (i % 3 == 0 ? "contoso " : "Contoso ") + i.ToString("D3", CultureInfo.InvariantCulture) + (i % 2 == 0 ? " Ltd" : " GmbH"),
             };
             var total = i == 2 ? 0 : sizes[random.Next(sizes.Length)];
             var refreshed = i % 7 == 0 ? now.AddHours(-80) : now.AddMinutes(-10 - i);
-            if (i is >= 3 and <= 6)
+            if (i is >= 3 and <= 14)
             {
                 // A year and a month of history: one refresh on the 10th of each of the 12 earlier months.
                 HistoryTenants.Add(tenant);
@@ -156,7 +160,8 @@ public sealed class DashboardFixture : IAsyncLifetime
                     await UpsertAsync(writer, tenant, Body(name, total, total / 3, total / 3, total / 4, false, "enabled", earlierThisMonth < now ? earlierThisMonth : now));
                 }
 
-                // Tenants 3 and 5 fall this month (dropped since last month); 4 and 6 rise.
+                // The odd ones (3, 5, …) fall this month (dropped since last month); the even ones rise. Twelve of them on the table's
+                // first page ask for more than a page of 100 monthly points for their sparklines.
                 var current = i % 2 == 1 ? total * 30 / 100 : total * 95 / 100;
                 await UpsertAsync(writer, tenant, Body(name, total, current, total * 60 / 100, current / 2, i % 2 == 0, i == 3 ? null : "enabled", now.AddMinutes(-3)));
                 continue;
@@ -165,7 +170,7 @@ public sealed class DashboardFixture : IAsyncLifetime
             var registered = random.Next(total + 1);
             var sspr = random.Next(total + 1);
             await UpsertAsync(writer, tenant, Body(name, total, registered, sspr, Math.Min(registered, sspr) / 2, random.Next(3) == 0, policies[random.Next(policies.Length)], refreshed));
-            if (i == 8)
+            if (i == 20)
             {
                 RefusedTenant = tenant;
             }

@@ -10,11 +10,9 @@ namespace CredentialSummaries.Api.Tests.Dashboard;
 /// to its origin by its Content-Security-Policy, and rendered with the settings of the environment it runs in: outside
 /// Development the Entra ID sign-in (MSAL.js) with the configured registration, in Development the development token.
 /// </summary>
-public sealed partial class DashboardPageHttpTests(DashboardPageHttpTests.ConfiguredDashboardFactory factory)
-    : IClassFixture<DashboardPageHttpTests.ConfiguredDashboardFactory>
+public sealed partial class DashboardPageHttpTests(ConfiguredDashboardFactory factory)
+    : IClassFixture<ConfiguredDashboardFactory>
 {
-    public const string SpaClientId = "3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b";
-
     [Fact]
     public async Task Outside_development_the_page_signs_in_with_entra_id_using_the_configured_registration_and_thresholds()
     {
@@ -31,7 +29,7 @@ public sealed partial class DashboardPageHttpTests(DashboardPageHttpTests.Config
         settings.GetProperty("staleAfterHours").GetDouble().Should().Be(24);
         settings.GetProperty("weakBelowPercent").GetDouble().Should().Be(70);
         var entraId = settings.GetProperty("entraId");
-        entraId.GetProperty("clientId").GetString().Should().Be(SpaClientId);
+        entraId.GetProperty("clientId").GetString().Should().Be(ConfiguredDashboardFactory.SpaClientId);
         entraId.GetProperty("authority").GetString().Should().Be("https://login.microsoftonline.com/organizations", "the default: any managing tenant's work account");
         entraId.GetProperty("knownAuthority").GetString().Should().Be("login.microsoftonline.com");
         entraId.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()).Should()
@@ -143,20 +141,4 @@ public sealed partial class DashboardPageHttpTests(DashboardPageHttpTests.Config
 
     [GeneratedRegex("""(src|href)\s*=\s*["']?(https?:)?//""", RegexOptions.IgnoreCase)]
     private static partial Regex ExternalAsset();
-
-    /// <summary>The Testing environment (Entra ID sign-in) with a single-page registration and thresholds of its own, and tight throttling.</summary>
-    public sealed class ConfiguredDashboardFactory : SummariesApiFactory
-    {
-        public const int Burst = 5;
-
-        protected override IEnumerable<KeyValuePair<string, string?>> Settings() =>
-        [
-            .. base.Settings().Where(s => !s.Key.StartsWith("Throttling:", StringComparison.Ordinal)),
-            new("Throttling:RequestsPerSecond", "1"),
-            new("Throttling:Burst", Burst.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            new("Dashboard:ClientId", SpaClientId),
-            new("Dashboard:StaleAfter", "1.00:00:00"),
-            new("Dashboard:WeakBelowPercent", "70"),
-        ];
-    }
 }

@@ -229,23 +229,38 @@
     show($("headline"), true);
   }
 
-  /** The owner's summaries: the first page says how many there are, the rest come in parallel pages of $skip. */
-  async function loadSummaries() {
-    const options = {
-      $select: "id,tenantId,tenantDisplayName,totalUserCount,mfaRegisteredUserCount,ssprRegisteredUserCount,"
-        + "mfaAndSsprCapableUserCount,securityDefaultsEnabled,mfaConditionalAccessPolicyState,lastRefreshedDateTime",
-      $orderby: "id",
-    };
-    const first = await get(query(summaries, { ...options, $count: "true" }));
-    const count = first["@odata.count"];
-    const size = first.value.length;
-    if (!first["@odata.nextLink"] || size === 0) {
+  /**
+   * The rows from `from` up to `count` of an ordered list, by pages of $top/$skip, at most `fetchers` at a time; a page
+   * the service splits is followed by its nextLink. The options must order the rows, so that pages neither overlap nor miss.
+   */
+  async function skipPaged(path, options, size, count, from) {
+    const skips = [];
+    for (let skip = from; skip < count; skip += size) skips.push(skip);
+    const pages = await limited(skips, fetchers, (skip) => all(query(path, { ...options, $top: String(size), $skip: String(skip) })));
+    return [].concat(...pages);
+  }
+
+  const summaryOptions = {
+    $select: "id,tenantId,tenantDisplayName,totalUserCount,mfaRegisteredUserCount,ssprRegisteredUserCount,"
+      + "mfaAndSsprCapableUserCount,securityDefaultsEnabled,mfaConditionalAccessPolicyState,lastRefreshedDateTime",
+    $orderby: "id",
+  };
+
+  /**
+   * Every row of an ordered list: the first page says how many there are ($count=true) and the service's page size;
+   * the rest come in parallel pages of $skip.
+   */
+  async function everyRow(path, options) {
+    const first = await get(query(path, { ...options, $count: "true" }));
+    if (!first["@odata.nextLink"]) {
       return first.value;
     }
-    const skips = [];
-    for (let skip = size; skip < count; skip += size) skips.push(skip);
-    const pages = await limited(skips, fetchers, (skip) => all(query(summaries, { ...options, $top: String(size), $skip: String(skip) })));
-    return first.value.concat(...pages);
+    return first.value.concat(await skipPaged(path, options, first.value.length, first["@odata.count"], first.value.length));
+  }
+
+  /** The owner's summaries. */
+  async function loadSummaries() {
+    return everyRow(summaries, summaryOptions);
   }
 
   async function loadStatuses() {
@@ -255,9 +270,10 @@
   /** Each tenant's MFA share of its latest refresh in an earlier month, from this month's snapshots. */
   async function loadPreviousShares() {
     const [thisMonth] = monthsBack(1);
-    return all(query(snapshots, {
+    return everyRow(snapshots, {
       $apply: `filter(month eq ${literal(thisMonth)})/groupby((tenantId),aggregate(previousMonthMfaRegisteredShare with max as previousShare))`,
-    }));
+      $orderby: "tenantId",
+    });
   }
 
   function toRow(summary, status, previousShare) {
@@ -459,11 +475,12 @@
     const filter = tenantIds.length === 1
       ? `tenantId eq ${literal(tenantIds[0])}`
       : `tenantId in (${tenantIds.map(literal).join(",")})`;
-    return all(query(snapshots, {
+    return everyRow(snapshots, {
       $apply: `filter(${filter} and month ge ${literal(months[0])})/groupby((tenantId,month),aggregate(`
         + "mfaRegisteredUserCount with sum as mfaRegistered,ssprRegisteredUserCount with sum as ssprRegistered,"
         + "mfaAndSsprCapableUserCount with sum as capable,totalUserCount with sum as users))",
-    }));
+      $orderby: "tenantId,month",
+    });
   }
 
   async function drawTrends(rows) {
@@ -597,8 +614,9 @@
 
   function csvField(value) {
     let text = String(value);
-    // A spreadsheet runs a cell that starts with one of these as a formula; a leading ' keeps it text.
-    if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+    // A spreadsheet runs a cell that starts with one of these as a formula; a leading ' keeps it text. A plain number
+    // (a fall of -1.5 points) is no formula and stays a number.
+    if (/^[=+\-@\t\r]/.test(text) && !/^-?\d+(\.\d+)?$/.test(text)) text = `'${text}`;
     return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   }
 
