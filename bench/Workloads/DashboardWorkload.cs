@@ -1,16 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using CredentialSummaries.Bench.Runner;
 using Microsoft.Playwright;
 
-namespace CredentialSummaries.Bench.Dashboard;
+namespace CredentialSummaries.Bench.Workloads;
 
 /// <summary>One owner's measured first views: what the clock and the page saw.</summary>
-internal sealed record OwnerFigures(
+internal sealed record DashboardFigures(
     string Store, int Tenants, int Snapshots, double SeedUpsertsPerSecond, IReadOnlyList<double> FirstViewMilliseconds,
     IReadOnlyList<double> PageMilliseconds, int ApiCallsPerView, IReadOnlyList<double> ApiCallMilliseconds, long ApiBytesPerView,
     long ServerPeakRssBytes, string TableStatus, IReadOnlyList<(string Kind, ApiCall Call)> Calls);
@@ -37,17 +35,15 @@ internal sealed record ApiCall(string Name, double Start, double Duration, long 
 }
 
 /// <summary>
-/// For each store: the service (Release, Development, as the runner starts it) on an empty database, filled through its
-/// own API — every tenant's monthly snapshots oldest first, then this month's refresh, each an upsert
-/// (<c>PATCH …(tenantId='…')</c> with <c>Prefer: create-if-missing</c>), so the history is the service's own — and,
-/// per owner, first views of <c>/dashboard</c> in a fresh chromium context each (a cold cache; the token already in
-/// the tab's session storage, as after a sign-in). A first view is usable when the headline, the first page of the
-/// table with its 50 sparklines and the "dropped" list are drawn (<c>body[data-state=loaded]</c> and every row's
-/// sparkline); it is timed from the navigation's start by the runner's clock and by the page's own.
+/// The dashboard's first view. Per owner size: an owner filled through the service's own API — every tenant's monthly
+/// snapshots oldest first, then this month's refresh, each an upsert, so the history is the service's own — and first
+/// views of <c>/dashboard</c> in a fresh chromium context each (a cold cache; the token already in the tab's session
+/// storage, as after a sign-in). A first view is usable when the headline, the first page of the table with its 50
+/// sparklines and the "dropped" list are drawn (<c>body[data-state=loaded]</c> and every row's sparkline); it is timed
+/// from the navigation's start by the runner's clock and by the page's own.
 /// </summary>
-internal sealed class DashboardBench(DashboardBenchOptions options, string repositoryRoot)
+internal sealed class DashboardWorkload : IAsyncDisposable
 {
-    private const string SummariesPath = "/v1.0/tenantRelationships/managedTenants/credentialUserRegistrationsSummaries";
     private const string TokenKey = "credentialSummaries.dashboard.token";
     private const int SeedLanes = 8;
     private const string Chromium = "/usr/bin/chromium";
@@ -67,79 +63,51 @@ internal sealed class DashboardBench(DashboardBenchOptions options, string repos
         })
         """;
 
+    // As tests/…/Fixtures/DebianChromium.cs: chromium's own background connections off, on a closed network.
     private static readonly string[] ChromiumArgs =
     [
         "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync",
     ];
 
-    private string ServiceDll => Path.Combine(repositoryRoot, "src", "CredentialSummaries.Api", "bin", "Release", "net10.0", "CredentialSummaries.Api.dll");
+    private readonly WorkloadOptions options;
+    private readonly IPlaywright playwright;
+    private readonly IBrowser browser;
 
-    private string ProbeDll => Path.Combine(repositoryRoot, "bench", "Probe", "bin", "Release", "net10.0", "CredentialSummaries.Bench.Probe.dll");
-
-    public static string FindRepositoryRoot()
+    private DashboardWorkload(WorkloadOptions options, IPlaywright playwright, IBrowser browser)
     {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "CredentialSummaries.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new BenchException("No CredentialSummaries.sln above the benchmark's folder.");
+        this.options = options;
+        this.playwright = playwright;
+        this.browser = browser;
     }
 
-    public async Task<List<OwnerFigures>> RunAsync()
+    public static async Task<DashboardWorkload> StartAsync(WorkloadOptions options)
     {
         if (!File.Exists(Chromium))
         {
             throw new BenchException($"Debian's chromium is not at {Chromium} (apt-get install chromium).");
         }
 
-        using var work = await WorkFolder.CreateAsync(keep: false);
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ChromiumArgs });
-        var figures = new List<OwnerFigures>();
-        foreach (var storeKey in options.Stores)
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ChromiumArgs });
+        return new DashboardWorkload(options, playwright, browser);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await browser.DisposeAsync();
+        playwright.Dispose();
+    }
+
+    public async Task<List<DashboardFigures>> RunAsync(TargetProcess service, string store, Tokens tokens)
+    {
+        var figures = new List<DashboardFigures>();
+        foreach (var size in options.DashboardSizes)
         {
-            PostgreSqlCluster? cluster = null;
-            try
-            {
-                Store store;
-                if (storeKey == "sqlite")
-                {
-                    store = new SqliteStore(work.PathOf("sqlite", "summaries.db"));
-                }
-                else
-                {
-                    cluster = await PostgreSqlCluster.StartAsync(work);
-                    store = new PostgreSqlStore(cluster, "credentialsummaries_dashboard");
-                }
-
-                await store.CreateEmptyAsync();
-                var tokens = new Tokens();
-                await using var service = await TargetProcess.StartAsync(
-                    new TargetSpec("service", ServiceDll, RunsService: true), store, tokens, ProbeDll, work, keepLogs: false,
-                    new Dictionary<string, string>(), $"dashboard-{storeKey}", CancellationToken.None);
-                Console.WriteLine($"{store.Name}: the service answers at {service.BaseAddress} ({service.StartupTime.TotalSeconds:F1} s to start).");
-                foreach (var size in options.Sizes)
-                {
-                    var owner = Guid.NewGuid().ToString();
-                    var (snapshots, rate) = await SeedAsync(service.BaseAddress, tokens.Mint(owner), size);
-                    Console.WriteLine($"{store.Name}: {size:N0} tenants with {snapshots:N0} snapshots, written through the API at {rate:N0} upserts/s.");
-                    figures.Add(await MeasureAsync(browser, service, store.Name, tokens.Mint(owner), size, snapshots, rate));
-                }
-
-                await service.StopAsync();
-            }
-            finally
-            {
-                if (cluster is not null)
-                {
-                    await cluster.DisposeAsync();
-                }
-            }
+            var owner = Guid.NewGuid().ToString();
+            var (snapshots, rate) = await SeedAsync(service.BaseAddress, tokens.Mint(owner), size);
+            Console.WriteLine($"{store}: {size:N0} tenants with {snapshots:N0} snapshots, written through the API at {rate:N0} upserts/s.");
+            figures.Add(await MeasureAsync(service, store, tokens.Mint(owner), size, snapshots, rate));
         }
 
         return figures;
@@ -147,8 +115,7 @@ internal sealed class DashboardBench(DashboardBenchOptions options, string repos
 
     private async Task<(int Snapshots, double Rate)> SeedAsync(Uri baseAddress, string token, int tenants)
     {
-        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = SeedLanes }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var client = ServiceApi.ClientFor(baseAddress, token, SeedLanes);
         var random = new Random(2112 + tenants);
         var now = DateTime.UtcNow;
         var ids = Enumerable.Range(0, tenants).Select(_ => Guid.NewGuid().ToString()).ToArray();
@@ -175,29 +142,8 @@ internal sealed class DashboardBench(DashboardBenchOptions options, string repos
 
                 var mfa = (int)(total * share);
                 var sspr = (int)(total * Math.Min(1, share + 0.1));
-                var body = new Dictionary<string, object?>
-                {
-                    ["tenantDisplayName"] = $"Customer {i:D5} {Names[i % Names.Length]}",
-                    ["totalUserCount"] = total,
-                    ["mfaRegisteredUserCount"] = mfa,
-                    ["ssprRegisteredUserCount"] = sspr,
-                    ["ssprEnabledUserCount"] = sspr,
-                    ["mfaAndSsprCapableUserCount"] = Math.Min(mfa, sspr) / 2,
-                    ["securityDefaultsEnabled"] = i % 4 == 0,
-                    ["mfaConditionalAccessPolicyState"] = (i % 5) switch { 0 => null, 1 => "disabled", 2 => "reportOnly", _ => "enabled" },
-                    ["lastRefreshedDateTime"] = refreshed.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
-                };
-                using var request = new HttpRequestMessage(HttpMethod.Patch, $"{SummariesPath}(tenantId='{ids[i]}')")
-                {
-                    Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"),
-                };
-                request.Headers.Add("Prefer", "create-if-missing");
-                using var response = await client.SendAsync(request, cancellationToken);
-                if (!response.IsSuccessStatusCode)
-                {
-                    throw new BenchException($"An upsert answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
-                }
-
+                var policy = (i % 5) switch { 0 => null, 1 => "disabled", 2 => "reportOnly", _ => "enabled" };
+                await ServiceApi.UpsertAsync(client, ids[i], ServiceApi.Body($"Customer {i:D5} {Names[i % Names.Length]}", total, mfa, sspr, i % 4 == 0, policy, refreshed), cancellationToken);
                 Interlocked.Increment(ref written);
             });
         }
@@ -205,7 +151,7 @@ internal sealed class DashboardBench(DashboardBenchOptions options, string repos
         return (written, written / clock.Elapsed.TotalSeconds);
     }
 
-    private async Task<OwnerFigures> MeasureAsync(IBrowser browser, TargetProcess service, string store, string token, int tenants, int snapshots, double rate)
+    private async Task<DashboardFigures> MeasureAsync(TargetProcess service, string store, string token, int tenants, int snapshots, double rate)
     {
         var url = new Uri(service.BaseAddress, "/dashboard").ToString();
         var origin = service.BaseAddress.GetLeftPart(UriPartial.Authority);
@@ -260,7 +206,7 @@ internal sealed class DashboardBench(DashboardBenchOptions options, string repos
             Console.WriteLine($"  {store}, {tenants:N0} tenants, view {view + 1}{(measured ? string.Empty : " (warm-up)")}: {elapsed:F0} ms, {viewCalls.Count} API calls");
         }
 
-        return new OwnerFigures(store, tenants, snapshots, rate, firstViews, pageTimes, callsPerView, [.. calls.Select(c => c.Item2.Duration)], bytesPerView,
+        return new DashboardFigures(store, tenants, snapshots, rate, firstViews, pageTimes, callsPerView, [.. calls.Select(c => c.Item2.Duration)], bytesPerView,
             service.PeakRssBytes(), status, calls);
     }
 
