@@ -339,16 +339,19 @@ internal sealed class TargetProcess : IAsyncDisposable
             : null;
     }
 
-    private long StatusKilobytes(string field)
+    private long StatusKilobytes(string field) => StatusKilobytes(process.Id, field);
+
+    /// <summary>A figure in kB of /proc/&lt;pid&gt;/status (VmHWM, VmRSS) of any process.</summary>
+    internal static long StatusKilobytes(int processId, string field)
     {
-        var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
+        var line = File.ReadLines($"/proc/{processId.ToString(CultureInfo.InvariantCulture)}/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
         return long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
     }
 
     private static string UrlOf(int port) => $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>The <c>dotnet</c> host running the runner, so both targets run on the same runtime.</summary>
-    private static string DotnetHost() =>
+    internal static string DotnetHost() =>
         Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
 
     private static double ClockTicksPerSecond()

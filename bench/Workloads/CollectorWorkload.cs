@@ -49,7 +49,7 @@ internal sealed partial class CollectorWorkload(WorkloadOptions options, string 
 
     private async Task<CollectorFigures> RoundAsync(Store store, GraphStandInServer standIn, Guid owner, StandInTenant tenant, int run)
     {
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(TargetProcess.DotnetHost())
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
@@ -117,21 +117,18 @@ internal sealed partial class CollectorWorkload(WorkloadOptions options, string 
         return new CollectorFigures(store.Name, tenant.UserCount, run, seconds, milliseconds, peak);
     }
 
+    /// <summary>The process's high-water mark of resident memory so far, 0 once it is gone.</summary>
     private static long PeakResidentBytes(int processId)
     {
         try
         {
-            var line = File.ReadLines($"/proc/{processId.ToString(CultureInfo.InvariantCulture)}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-            return line is null ? 0 : long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+            return TargetProcess.StatusKilobytes(processId, "VmHWM:") * 1024;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
             return 0;
         }
     }
-
-    private static string DotnetHost() =>
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
     [GeneratedRegex(@"\((\d+) ms\)\s*$")]
     private static partial Regex Duration();
