@@ -17,7 +17,7 @@ internal static class WorkloadReport
         var invariant = CultureInfo.InvariantCulture;
         text.AppendLine(invariant, $"# Workloads ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
         text.AppendLine();
-        text.AppendLine(invariant, $"`./bench/workloads.sh {options.CommandLine}` on {Environment.ProcessorCount} cores: the service in Release (Development, throttling off, as bench/CONTRACT.md starts it) on a SQLite file and on a throwaway PostgreSQL 15 cluster.");
+        text.AppendLine(invariant, $"`./bench/workloads.sh {options.CommandLine}` on {Environment.ProcessorCount} cores: the service in Release (Development, throttling off, as bench/CONTRACT.md starts it) on {string.Join(" and on ", options.Stores.Select(store => store == "sqlite" ? "a SQLite file" : "a throwaway PostgreSQL 15 cluster"))}.");
         if (results.Dashboard.Count > 0)
         {
             Dashboard(text, options, results.Dashboard);
