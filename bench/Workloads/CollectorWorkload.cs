@@ -64,20 +64,9 @@ internal sealed partial class CollectorWorkload(WorkloadOptions options, string 
             start.Environment.Remove(name);
         }
 
-        var settings = new Dictionary<string, string>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["Database__Provider"] = store.Provider,
-            ["ConnectionStrings__Summaries"] = store.TargetConnectionString,
-            ["SSL_CERT_FILE"] = standIn.CaBundlePath,
-            ["Collection__Authority"] = standIn.Authority.GetLeftPart(UriPartial.Authority),
-            ["Collection__ValidateAuthority"] = "false",
-            ["Collection__GraphBaseUrl"] = standIn.GraphBaseUrl.ToString().TrimEnd('/'),
-            ["Collection__ClientId"] = standIn.Options.ClientId,
-            ["Collection__ClientSecret"] = standIn.Options.ClientSecret,
-            ["Collection__OwnerTenantId"] = owner.ToString(),
-            ["Collection__Tenants__0__TenantId"] = tenant.TenantId.ToString(),
-        };
+        var settings = standIn.CollectorEnvironment(owner, [tenant.TenantId]);
+        settings["Database__Provider"] = store.Provider;
+        settings["ConnectionStrings__Summaries"] = store.TargetConnectionString;
         foreach (var (name, value) in settings)
         {
             start.Environment[name] = value;

@@ -56,6 +56,34 @@ public sealed class GraphStandInServer : IAsyncDisposable
 
     public int Port => Authority.Port;
 
+    /// <summary>
+    /// The environment of a <c>collect</c> process that signs in to this stand-in as an operator would configure it
+    /// for Entra ID and Graph: Production, <c>SSL_CERT_FILE</c> trusting the stand-in, the <c>Collection__*</c> keys of
+    /// a collector owned by <paramref name="owner"/> for <paramref name="tenants"/>. The database keys are the caller's.
+    /// </summary>
+    public Dictionary<string, string?> CollectorEnvironment(Guid owner, IEnumerable<Guid> tenants)
+    {
+        ArgumentNullException.ThrowIfNull(tenants);
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["SSL_CERT_FILE"] = CaBundlePath,
+            ["Collection__Authority"] = Authority.GetLeftPart(UriPartial.Authority),
+            ["Collection__ValidateAuthority"] = "false",
+            ["Collection__GraphBaseUrl"] = GraphBaseUrl.ToString().TrimEnd('/'),
+            ["Collection__ClientId"] = Options.ClientId,
+            ["Collection__ClientSecret"] = Options.ClientSecret,
+            ["Collection__OwnerTenantId"] = owner.ToString(),
+        };
+        var i = 0;
+        foreach (var tenant in tenants)
+        {
+            environment[$"Collection__Tenants__{i++.ToString(CultureInfo.InvariantCulture)}__TenantId"] = tenant.ToString();
+        }
+
+        return environment;
+    }
+
     /// <summary>The system's CA bundle plus <see cref="Certificate"/>: what <c>SSL_CERT_FILE</c> of a child process names.</summary>
     public string CaBundlePath { get; }
 

@@ -33,21 +33,10 @@ public static class CollectorProcess
     {
         ArgumentNullException.ThrowIfNull(standIn);
         ArgumentNullException.ThrowIfNull(database);
-        var settings = new Dictionary<string, string?>(database.EnvironmentVariables)
+        var settings = new Dictionary<string, string?>(database.EnvironmentVariables);
+        foreach (var (key, value) in standIn.CollectorEnvironment(owner, tenants))
         {
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["SSL_CERT_FILE"] = standIn.CaBundlePath,
-            ["Collection__Authority"] = standIn.Authority.GetLeftPart(UriPartial.Authority),
-            ["Collection__ValidateAuthority"] = "false",
-            ["Collection__GraphBaseUrl"] = standIn.GraphBaseUrl.ToString().TrimEnd('/'),
-            ["Collection__ClientId"] = standIn.Options.ClientId,
-            ["Collection__ClientSecret"] = standIn.Options.ClientSecret,
-            ["Collection__OwnerTenantId"] = owner.ToString(),
-        };
-        var i = 0;
-        foreach (var tenant in tenants)
-        {
-            settings[$"Collection__Tenants__{i++.ToString(CultureInfo.InvariantCulture)}__TenantId"] = tenant.ToString();
+            settings[key] = value;
         }
 
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
